@@ -1,0 +1,68 @@
+# NOMAD web — set-up, run, test, lint, bench. Every target installs what is missing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+MANAGE := $(PY) manage.py
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages: gettext compiles translations; the tests drive Chromium and read PDFs.
+RUN_DEBS := gettext
+TEST_DEBS := gettext chromium poppler-utils
+VENDOR := static/vendor/htmx.min.js
+
+.PHONY: run test lint bench setup-run setup-test messages clean
+
+run: setup-run
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: setup-test
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+bench: setup-test
+	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+
+setup-run: debs-run $(VENV)/.installed $(VENDOR) messages
+setup-test: debs-test $(VENV)/.dev-installed $(VENDOR) messages
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Front-end files come from npm, never from git.
+$(VENDOR): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+
+messages: | $(VENV)/bin/python
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0
+
+.PHONY: debs-run debs-test
+debs-run:
+	@command -v msgfmt >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(RUN_DEBS))
+
+debs-test:
+	@(command -v msgfmt && command -v chromium && command -v pdftoppm) >/dev/null || \
+		($(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_DEBS))
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from announcements.selectors import announcements_pending
+
+
+def pending_announcements(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "pending_announcements": SimpleLazyObject(
+            lambda: list(announcements_pending(user=request.user)[:5])
+        )
+    }

@@ -1,0 +1,202 @@
+"""Demo data for the embedded mode: two brands, three agencies, their people and a week
+of visits. Idempotent: every row has a fixed natural key and is only created if missing,
+so a second run on the same week changes nothing. A run in a later week adds that week's
+visits, so the demo agenda is never empty.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from announcements.models import Announcement
+from organisation.models import Agency, Brand, Membership, Role, User
+from visits.models import Activity, Prospect, Visit
+
+DEMO_PASSWORD = "nomad-demo"
+_NAMESPACE = uuid.UUID("4c0d9e5a-7a43-4d0b-9b7e-6f1f3f0d2a11")
+
+BRANDS = [
+    {
+        "slug": "maison-nette",
+        "name": "Maison Nette",
+        "legal_name": "Maison Nette Services SAS",
+        "legal_address": "12 rue de la Fosse, 44000 Nantes",
+        "siren": "812345678",
+        "siret": "81234567800021",
+        "sap_number": "SAP812345678",
+        "primary_colour": "#1f4e79",
+        "secondary_colour": "#f2a900",
+        "quote_prefix": "MN",
+        "contact_email": "contact@maison-nette.demo.test",
+        "contact_phone": "02 40 00 00 00",
+    },
+    {
+        "slug": "vert-logis",
+        "name": "Vert Logis",
+        "legal_name": "Vert Logis SARL",
+        "legal_address": "3 place du Ralliement, 49100 Angers",
+        "siren": "823456789",
+        "siret": "82345678900017",
+        "sap_number": "SAP823456789",
+        "primary_colour": "#2e6b30",
+        "secondary_colour": "#e0b84c",
+        "quote_prefix": "VL",
+        "contact_email": "contact@vert-logis.demo.test",
+        "contact_phone": "02 41 00 00 00",
+    },
+]
+
+AGENCIES = [
+    ("maison-nette", "MN-NAN", "Nantes Centre", "8 quai de la Fosse", "44000", "Nantes", "ODY-044-01"),
+    ("maison-nette", "MN-REN", "Rennes Sud", "21 boulevard de la Liberté", "35000", "Rennes", "ODY-035-02"),
+    ("vert-logis", "VL-ANG", "Angers", "5 rue Lenepveu", "49100", "Angers", "ODY-049-01"),
+]
+
+# (email, first name, last name, role, agency codes)
+PEOPLE = [
+    ("conseiller@demo.test", "Camille", "Martin", Role.ADVISOR, ["MN-NAN"]),
+    ("conseiller.nantes2@demo.test", "Hugo", "Bernard", Role.ADVISOR, ["MN-NAN"]),
+    ("conseiller.nantes3@demo.test", "Inès", "Petit", Role.ADVISOR, ["MN-NAN"]),
+    ("manager@demo.test", "Sophie", "Durand", Role.MANAGER, ["MN-NAN"]),
+    ("conseiller.rennes1@demo.test", "Lucas", "Leroy", Role.ADVISOR, ["MN-REN"]),
+    ("conseiller.rennes2@demo.test", "Léa", "Moreau", Role.ADVISOR, ["MN-REN"]),
+    ("manager.rennes@demo.test", "Antoine", "Simon", Role.MANAGER, ["MN-REN"]),
+    ("conseiller.angers1@demo.test", "Chloé", "Laurent", Role.ADVISOR, ["VL-ANG"]),
+    ("conseiller.angers2@demo.test", "Nathan", "Lefebvre", Role.ADVISOR, ["VL-ANG"]),
+    ("conseiller.angers3@demo.test", "Manon", "Michel", Role.ADVISOR, ["VL-ANG"]),
+    ("manager.angers@demo.test", "Julien", "Garcia", Role.MANAGER, ["VL-ANG"]),
+    ("staff@demo.test", "Claire", "Roux", Role.STAFF, []),
+]
+
+PROSPECT_NAMES = [
+    ("Marie", "Lambert"), ("Jean", "Fontaine"), ("Françoise", "Rousseau"), ("Pierre", "Vincent"),
+    ("Monique", "Muller"), ("Michel", "Lefèvre"), ("Nathalie", "Faure"), ("Philippe", "André"),
+    ("Isabelle", "Mercier"), ("Alain", "Blanc"), ("Catherine", "Guérin"), ("Bernard", "Boyer"),
+    ("Sylvie", "Garnier"), ("Patrick", "Chevalier"), ("Martine", "François"), ("Daniel", "Legrand"),
+    ("Christine", "Gauthier"), ("Gérard", "Perrin"), ("Valérie", "Robin"), ("Éric", "Clément"),
+    ("Sandrine", "Morin"), ("Thierry", "Nicolas"), ("Véronique", "Henry"), ("Olivier", "Roussel"),
+]
+STREETS = [
+    "rue des Lilas", "avenue Jean Jaurès", "rue Victor Hugo", "impasse des Tilleuls",
+    "boulevard Pasteur", "rue de la Paix", "chemin des Vignes", "allée des Peupliers",
+]
+SLOTS = [time(9, 30), time(14, 0)]
+PROSPECTS_PER_AGENCY = 8
+
+
+@dataclass
+class DemoSummary:
+    created: dict[str, int]
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name}: {count}" for name, count in self.created.items())
+
+
+def _working_days(start: date, count: int) -> list[date]:
+    days: list[date] = []
+    current = start
+    while len(days) < count:
+        if current.weekday() != 6:  # no visits on Sundays
+            days.append(current)
+        current += timedelta(days=1)
+    return days
+
+
+@transaction.atomic
+def demo_seed(*, today: date | None = None) -> DemoSummary:
+    today = today or timezone.localdate()
+    created = dict.fromkeys(["brands", "agencies", "people", "prospects", "visits"], 0)
+
+    brands = {}
+    for data in BRANDS:
+        fields = {k: v for k, v in data.items() if k != "slug"}
+        brand, new = Brand.objects.get_or_create(slug=data["slug"], defaults=fields)
+        brands[brand.slug] = brand
+        created["brands"] += new
+
+    agencies = {}
+    for brand_slug, code, name, address, postal_code, city, bo_code in AGENCIES:
+        agency, new = Agency.objects.get_or_create(
+            code=code,
+            defaults={
+                "brand": brands[brand_slug],
+                "name": name,
+                "address": address,
+                "postal_code": postal_code,
+                "city": city,
+                "phone": "02 00 00 00 00",
+                "email": f"{code.lower()}@demo.test",
+                "backoffice_code": bo_code,
+            },
+        )
+        agencies[code] = agency
+        created["agencies"] += new
+
+    advisors: dict[str, list[User]] = {code: [] for code in agencies}
+    for email, first_name, last_name, role, codes in PEOPLE:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, DEMO_PASSWORD, first_name=first_name, last_name=last_name, role=role
+            )
+            created["people"] += 1
+        for code in codes:
+            Membership.objects.get_or_create(user=user, agency=agencies[code])
+            if role == Role.ADVISOR:
+                advisors[code].append(user)
+
+    week = today.isocalendar()
+    days = _working_days(today, PROSPECTS_PER_AGENCY // len(SLOTS))
+    tz = timezone.get_current_timezone()
+    for a_index, (code, agency) in enumerate(agencies.items()):
+        for i in range(PROSPECTS_PER_AGENCY):
+            n = a_index * PROSPECTS_PER_AGENCY + i
+            first_name, last_name = PROSPECT_NAMES[n % len(PROSPECT_NAMES)]
+            prospect, new = Prospect.objects.get_or_create(
+                backoffice_ref=f"DEMO-{code}-{i + 1:02d}",
+                defaults={
+                    "agency": agency,
+                    "first_name": first_name,
+                    "last_name": last_name,
+                    "email": f"{last_name.lower()}.{i + 1}@prospect.demo.test",
+                    "phone": f"06 12 34 {n // 10:02d} {n % 100:02d}",
+                    "address": f"{(n * 7) % 90 + 2} {STREETS[n % len(STREETS)]}",
+                    "postal_code": agency.postal_code,
+                    "city": agency.city,
+                },
+            )
+            created["prospects"] += new
+            visit_uuid = uuid.uuid5(_NAMESPACE, f"{prospect.backoffice_ref}:{week.year}-W{week.week}")
+            day, slot = days[i // len(SLOTS)], SLOTS[i % len(SLOTS)]
+            team = advisors[code]
+            _, new = Visit.objects.get_or_create(
+                uuid=visit_uuid,
+                defaults={
+                    "prospect": prospect,
+                    "agency": agency,
+                    "advisor": team[i % len(team)],
+                    "scheduled_at": datetime.combine(day, slot, tzinfo=tz),
+                    "duration_minutes": 90,
+                    "activity": Activity.GARDENING if i % 4 == 3 else Activity.HOUSEKEEPING,
+                },
+            )
+            created["visits"] += new
+
+    Announcement.objects.get_or_create(
+        title="Bienvenue dans NOMAD web",
+        defaults={
+            "body": (
+                "Votre agenda, vos visites et bientôt vos devis sont maintenant sur la tablette.\n"
+                "Retrouvez toutes les nouveautés dans le menu « Nouveautés »."
+            ),
+            "for_advisors": True,
+            "for_managers": True,
+            "for_staff": True,
+        },
+    )
+    return DemoSummary(created=created)

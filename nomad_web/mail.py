@@ -1,0 +1,30 @@
+"""Outgoing email: built in the request, sent by a Celery worker after the commit."""
+
+from __future__ import annotations
+
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
+
+
+def email_enqueue(*, message: EmailMessage) -> None:
+    """Send ``message`` from a worker once the current transaction has committed."""
+    from nomad_web.tasks import send_email
+
+    html = ""
+    if isinstance(message, EmailMultiAlternatives):
+        html = next((str(c) for c, mime in message.alternatives if mime == "text/html"), "")
+    kwargs = {
+        "subject": str(message.subject),
+        "body": str(message.body),
+        "to": list(message.to),
+        "html": html,
+    }
+    transaction.on_commit(lambda: send_email.delay(**kwargs))
+
+
+def email_send(*, subject: str, body: str, to: list[str], html: str = "") -> int:
+    """Send one email now; returns the number of messages sent (0 or 1)."""
+    message = EmailMultiAlternatives(subject=subject, body=body, to=to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message.send()

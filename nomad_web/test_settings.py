@@ -1,0 +1,19 @@
+"""Settings for the test suite: the real settings, made fast and deterministic.
+
+DATABASE_URL and REDIS_URL are honoured as in production, so CI runs the same suite on
+PostgreSQL and Redis. Celery stays eager unless a test asks for the real broker.
+"""
+
+import os
+
+os.environ.setdefault("NOMAD_ENV", "test")
+
+from nomad_web.settings import *  # noqa: E402,F403
+from nomad_web.settings import CACHES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_TASK_ALWAYS_EAGER = True
+CACHES["default"]["KEY_PREFIX"] = "nomad-test"
+DEBUG = False
+LOGGING = {"version": 1, "disable_existing_loggers": False}

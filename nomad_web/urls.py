@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path, re_path
+from pwa import views as pwa_views
+
+from nomad_web import views
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    # One login page for everyone: the admin's own form would bypass two-factor.
+    return redirect_to_login(request.GET.get("next", "/admin/"))
+
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/login/", admin_login),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("nouveautes/", include("announcements.urls")),
+    path("", include("organisation.urls")),
+    path("", include("visits.urls")),
+    re_path(r"^manifest\.json$", pwa_views.manifest, name="manifest"),
+] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from nomad_web.health import health_status
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    healthy, components = health_status()
+    return JsonResponse(
+        {"status": "ok" if healthy else "down", **components}, status=200 if healthy else 503
+    )
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("account_login")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("visits:agenda")

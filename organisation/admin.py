@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+from organisation.models import Agency, Brand, Membership, User
+
+# Roles live on the person; Django's groups are not used.
+admin.site.unregister(Group)
+admin.site.site_header = _("NOMAD web administration")
+admin.site.site_title = _("NOMAD web")
+
+
+@admin.register(Brand)
+class BrandAdmin(admin.ModelAdmin[Brand]):
+    list_display = ["name", "legal_name", "sap_number", "quote_prefix", "contact_email"]
+    search_fields = ["name", "legal_name", "siren", "siret", "sap_number"]
+    prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug"]}),
+        (_("Legal entity"), {"fields": ["legal_name", "legal_address", "siren", "siret", "sap_number"]}),
+        (_("Look"), {"fields": ["logo", "primary_colour", "secondary_colour"]}),
+        (_("Documents and contact"), {"fields": ["quote_prefix", "contact_email", "contact_phone", "website"]}),
+    ]
+
+
+class MembershipInline(admin.TabularInline[Membership, Any]):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["agency", "user"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin[Agency]):
+    list_display = ["name", "code", "brand", "city", "phone", "backoffice_code"]
+    list_filter = ["brand", "city"]
+    search_fields = ["name", "code", "city", "backoffice_code"]
+    list_select_related = ["brand"]
+    inlines = [MembershipInline]
+
+
+class UserCreationForm(forms.ModelForm[User]):
+    password = forms.CharField(
+        label=_("Initial password"),
+        widget=forms.PasswordInput,
+        required=False,
+        help_text=_("Leave empty to let the person choose one through “forgotten password”."),
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "role", "is_active"]
+
+    def save(self, commit: bool = True) -> User:
+        user = super().save(commit=False)
+        if self.cleaned_data["password"]:
+            user.set_password(self.cleaned_data["password"])
+        else:
+            user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin[User]):
+    list_display = ["email", "first_name", "last_name", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "memberships__agency__brand", "memberships__agency"]
+    search_fields = ["email", "first_name", "last_name"]
+    ordering = ["last_name", "first_name"]
+    readonly_fields = ["last_login", "date_joined"]
+    fields = ["email", "first_name", "last_name", "role", "is_active", "last_login", "date_joined"]
+    inlines = [MembershipInline]
+
+    def get_form(self, request: Any, obj: User | None = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = UserCreationForm
+            kwargs["fields"] = UserCreationForm.Meta.fields + ["password"]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: Any, obj: User | None = None) -> Any:
+        if obj is None:
+            return UserCreationForm.Meta.fields + ["password"]
+        return self.fields

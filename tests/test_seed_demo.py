@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Model
+
+from announcements.models import Announcement
+from nomad_web.demo import DEMO_PASSWORD, demo_seed
+from organisation.models import Agency, Brand, Membership, Role, User
+from visits.models import Prospect, Visit
+
+pytestmark = pytest.mark.django_db
+MODELS: list[type[Model]] = [Brand, Agency, User, Membership, Prospect, Visit, Announcement]
+
+
+def _snapshot() -> dict[str, list[tuple[object, ...]]]:
+    return {m.__name__: sorted(map(tuple, m.objects.values_list())) for m in MODELS}
+
+
+def test_it_creates_the_documented_demo_world() -> None:
+    call_command("seed_demo")
+    assert Brand.objects.count() == 2
+    assert Agency.objects.count() == 3
+    for agency in Agency.objects.all():
+        assert agency.memberships.filter(user__role=Role.MANAGER).count() == 1
+        assert 2 <= agency.memberships.filter(user__role=Role.ADVISOR).count() <= 3
+    assert User.objects.filter(role=Role.STAFF).count() == 1
+    assert Prospect.objects.count() >= 20
+    for email in ("conseiller@demo.test", "manager@demo.test", "staff@demo.test"):
+        assert User.objects.get(email=email).check_password(DEMO_PASSWORD)
+    advisor = User.objects.get(email="conseiller@demo.test")
+    assert Visit.objects.filter(advisor=advisor).exists()
+
+
+def test_it_changes_nothing_when_run_twice() -> None:
+    day = date(2026, 12, 1)
+    demo_seed(today=day)
+    before = _snapshot()
+    summary = demo_seed(today=day)
+    assert _snapshot() == before
+    assert set(summary.created.values()) == {0}

@@ -1,0 +1,65 @@
+"""Staff must use TOTP two-factor authentication; the admin is theirs alone."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
+from django.test import Client
+from django.urls import reverse
+
+from organisation.models import User
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _code() -> str:
+    return format_hotp_value(hotp_value(SECRET, int(time.time()) // 30))
+
+
+def test_it_sends_staff_without_two_factor_to_set_it_up(client: Client, staff: User) -> None:
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    for url in ("/", reverse("admin:index"), reverse("announcements:list")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("mfa_activate_totp")
+    # Setting up two-factor asks for the password once more (allauth's reauthentication).
+    setup = client.get(reverse("mfa_activate_totp"))
+    assert setup["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(setup["Location"], {"password": PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    assert "Activer" in page.content.decode()
+
+
+def test_it_asks_staff_for_the_code_at_login_then_opens_the_admin(
+    client: Client, staff: User
+) -> None:
+    TOTP.activate(staff, SECRET)
+    response = client.post(
+        reverse("account_login"), {"login": staff.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert "_auth_user_id" not in client.session
+
+    wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert wrong.status_code == 200
+    assert "Code incorrect" in wrong.content.decode()
+
+    client.post(reverse("mfa_authenticate"), {"code": _code()})
+    assert client.session["_auth_user_id"] == str(staff.pk)
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["advisor", "manager"])
+def test_it_keeps_the_admin_for_staff(client: Client, who: str, request: pytest.FixtureRequest) -> None:
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+    # The admin's own login form is replaced by ours (with two-factor).
+    assert client.get(response["Location"])["Location"].startswith(reverse("account_login"))
