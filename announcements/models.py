@@ -36,11 +36,13 @@ class Announcement(models.Model):
 
     @staticmethod
     def audience_field(role: str) -> str | None:
-        return {
+        """The flag that targets ``role``, or None for a person without a role."""
+        fields: dict[str, str] = {
             Role.ADVISOR: "for_advisors",
             Role.MANAGER: "for_managers",
             Role.STAFF: "for_staff",
-        }.get(role)
+        }
+        return fields.get(role)
 
 
 class Dismissal(models.Model):
@@ -58,3 +60,6 @@ class Dismissal(models.Model):
         ]
         verbose_name = _("dismissal")
         verbose_name_plural = _("dismissals")
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.announcement}"

@@ -18,13 +18,13 @@ def announcements_for(*, user: User | AnonymousUser) -> QuerySet[Announcement]:
     field = Announcement.audience_field(getattr(user, "role", ""))
     if not user.is_authenticated or field is None:
         return Announcement.objects.none()
-    return Announcement.objects.filter(
-        **{field: True}, published_at__lte=timezone.now()
-    ).annotate(
+    return Announcement.objects.filter(**{field: True}, published_at__lte=timezone.now()).annotate(
         dismissed=Exists(Dismissal.objects.filter(announcement=OuterRef("pk"), user=user))
     )
 
 
 def announcements_pending(*, user: User | AnonymousUser) -> QuerySet[Announcement]:
     """Those the person has not dismissed yet, oldest first so they read in order."""
-    return announcements_for(user=user).filter(dismissed=False).order_by("published_at")
+    if not user.is_authenticated:
+        return Announcement.objects.none()
+    return announcements_for(user=user).exclude(dismissals__user=user).order_by("published_at")

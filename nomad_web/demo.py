@@ -17,7 +17,7 @@ from announcements.models import Announcement
 from organisation.models import Agency, Brand, Membership, Role, User
 from visits.models import Activity, Prospect, Visit
 
-DEMO_PASSWORD = "nomad-demo"
+DEMO_PASSWORD = "nomad-demo"  # noqa: S105 - documented demo password
 _NAMESPACE = uuid.UUID("4c0d9e5a-7a43-4d0b-9b7e-6f1f3f0d2a11")
 
 BRANDS = [
@@ -52,8 +52,24 @@ BRANDS = [
 ]
 
 AGENCIES = [
-    ("maison-nette", "MN-NAN", "Nantes Centre", "8 quai de la Fosse", "44000", "Nantes", "ODY-044-01"),
-    ("maison-nette", "MN-REN", "Rennes Sud", "21 boulevard de la Liberté", "35000", "Rennes", "ODY-035-02"),
+    (
+        "maison-nette",
+        "MN-NAN",
+        "Nantes Centre",
+        "8 quai de la Fosse",
+        "44000",
+        "Nantes",
+        "ODY-044-01",
+    ),
+    (
+        "maison-nette",
+        "MN-REN",
+        "Rennes Sud",
+        "21 boulevard de la Liberté",
+        "35000",
+        "Rennes",
+        "ODY-035-02",
+    ),
     ("vert-logis", "VL-ANG", "Angers", "5 rue Lenepveu", "49100", "Angers", "ODY-049-01"),
 ]
 
@@ -74,16 +90,40 @@ PEOPLE = [
 ]
 
 PROSPECT_NAMES = [
-    ("Marie", "Lambert"), ("Jean", "Fontaine"), ("Françoise", "Rousseau"), ("Pierre", "Vincent"),
-    ("Monique", "Muller"), ("Michel", "Lefèvre"), ("Nathalie", "Faure"), ("Philippe", "André"),
-    ("Isabelle", "Mercier"), ("Alain", "Blanc"), ("Catherine", "Guérin"), ("Bernard", "Boyer"),
-    ("Sylvie", "Garnier"), ("Patrick", "Chevalier"), ("Martine", "François"), ("Daniel", "Legrand"),
-    ("Christine", "Gauthier"), ("Gérard", "Perrin"), ("Valérie", "Robin"), ("Éric", "Clément"),
-    ("Sandrine", "Morin"), ("Thierry", "Nicolas"), ("Véronique", "Henry"), ("Olivier", "Roussel"),
+    ("Marie", "Lambert"),
+    ("Jean", "Fontaine"),
+    ("Françoise", "Rousseau"),
+    ("Pierre", "Vincent"),
+    ("Monique", "Muller"),
+    ("Michel", "Lefèvre"),
+    ("Nathalie", "Faure"),
+    ("Philippe", "André"),
+    ("Isabelle", "Mercier"),
+    ("Alain", "Blanc"),
+    ("Catherine", "Guérin"),
+    ("Bernard", "Boyer"),
+    ("Sylvie", "Garnier"),
+    ("Patrick", "Chevalier"),
+    ("Martine", "François"),
+    ("Daniel", "Legrand"),
+    ("Christine", "Gauthier"),
+    ("Gérard", "Perrin"),
+    ("Valérie", "Robin"),
+    ("Éric", "Clément"),
+    ("Sandrine", "Morin"),
+    ("Thierry", "Nicolas"),
+    ("Véronique", "Henry"),
+    ("Olivier", "Roussel"),
 ]
 STREETS = [
-    "rue des Lilas", "avenue Jean Jaurès", "rue Victor Hugo", "impasse des Tilleuls",
-    "boulevard Pasteur", "rue de la Paix", "chemin des Vignes", "allée des Peupliers",
+    "rue des Lilas",
+    "avenue Jean Jaurès",
+    "rue Victor Hugo",
+    "impasse des Tilleuls",
+    "boulevard Pasteur",
+    "rue de la Paix",
+    "chemin des Vignes",
+    "allée des Peupliers",
 ]
 SLOTS = [time(9, 30), time(14, 0)]
 PROSPECTS_PER_AGENCY = 8
@@ -171,7 +211,9 @@ def demo_seed(*, today: date | None = None) -> DemoSummary:
                 },
             )
             created["prospects"] += new
-            visit_uuid = uuid.uuid5(_NAMESPACE, f"{prospect.backoffice_ref}:{week.year}-W{week.week}")
+            visit_uuid = uuid.uuid5(
+                _NAMESPACE, f"{prospect.backoffice_ref}:{week.year}-W{week.week}"
+            )
             day, slot = days[i // len(SLOTS)], SLOTS[i % len(SLOTS)]
             team = advisors[code]
             _, new = Visit.objects.get_or_create(

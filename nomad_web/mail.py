@@ -13,13 +13,8 @@ def email_enqueue(*, message: EmailMessage) -> None:
     html = ""
     if isinstance(message, EmailMultiAlternatives):
         html = next((str(c) for c, mime in message.alternatives if mime == "text/html"), "")
-    kwargs = {
-        "subject": str(message.subject),
-        "body": str(message.body),
-        "to": list(message.to),
-        "html": html,
-    }
-    transaction.on_commit(lambda: send_email.delay(**kwargs))
+    subject, body, to = str(message.subject), str(message.body), list(message.to)
+    transaction.on_commit(lambda: send_email.delay(subject=subject, body=body, to=to, html=html))
 
 
 def email_send(*, subject: str, body: str, to: list[str], html: str = "") -> int:

@@ -11,6 +11,7 @@ A variable ``FOO`` may also be given as ``FOO_FILE``, the path of a file holding
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -49,7 +50,7 @@ if NOMAD_ENV not in {"development", "production", "test"}:
     raise ImproperlyConfigured("NOMAD_ENV must be development, production or test.")
 PRODUCTION = NOMAD_ENV == "production"
 
-DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env("SECRET_KEY", "" if PRODUCTION else DEV_SECRET_KEY)
 if PRODUCTION and (not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
@@ -120,7 +121,9 @@ TEMPLATES = [
 # Database: PostgreSQL (psycopg 3) when DATABASE_URL is set, SQLite otherwise.
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
@@ -208,8 +211,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
-# Outside production, whitenoise serves straight from the source folders (no collectstatic).
+# Outside production, whitenoise serves straight from the source folders (no collectstatic),
+# so the missing collectstatic folder it warns about is expected there.
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

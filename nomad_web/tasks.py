@@ -5,8 +5,6 @@ from celery import shared_task
 from nomad_web.mail import email_send
 
 
-@shared_task(
-    autoretry_for=(OSError,), retry_backoff=True, max_retries=5, acks_late=True
-)
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5, acks_late=True)
 def send_email(*, subject: str, body: str, to: list[str], html: str = "") -> int:
     return email_send(subject=subject, body=body, to=to, html=html)

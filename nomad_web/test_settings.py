@@ -8,7 +8,7 @@ import os
 
 os.environ.setdefault("NOMAD_ENV", "test")
 
-from nomad_web.settings import *  # noqa: E402,F403
+from nomad_web.settings import *
 from nomad_web.settings import CACHES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

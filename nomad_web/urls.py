@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("organisation.urls")),
     path("", include("visits.urls")),
     re_path(r"^manifest\.json$", pwa_views.manifest, name="manifest"),
-] + static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
+]

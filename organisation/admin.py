@@ -22,9 +22,15 @@ class BrandAdmin(admin.ModelAdmin[Brand]):
     prepopulated_fields = {"slug": ["name"]}
     fieldsets = [
         (None, {"fields": ["name", "slug"]}),
-        (_("Legal entity"), {"fields": ["legal_name", "legal_address", "siren", "siret", "sap_number"]}),
+        (
+            _("Legal entity"),
+            {"fields": ["legal_name", "legal_address", "siren", "siret", "sap_number"]},
+        ),
         (_("Look"), {"fields": ["logo", "primary_colour", "secondary_colour"]}),
-        (_("Documents and contact"), {"fields": ["quote_prefix", "contact_email", "contact_phone", "website"]}),
+        (
+            _("Documents and contact"),
+            {"fields": ["quote_prefix", "contact_email", "contact_phone", "website"]},
+        ),
     ]
 
 
@@ -76,13 +82,15 @@ class UserAdmin(admin.ModelAdmin[User]):
     fields = ["email", "first_name", "last_name", "role", "is_active", "last_login", "date_joined"]
     inlines = [MembershipInline]
 
-    def get_form(self, request: Any, obj: User | None = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: Any, obj: User | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = UserCreationForm
-            kwargs["fields"] = UserCreationForm.Meta.fields + ["password"]
+            kwargs["fields"] = [*UserCreationForm.Meta.fields, "password"]
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: Any, obj: User | None = None) -> Any:
         if obj is None:
-            return UserCreationForm.Meta.fields + ["password"]
+            return [*UserCreationForm.Meta.fields, "password"]
         return self.fields

@@ -129,7 +129,7 @@ class User(AbstractBaseUser):
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100, blank=True)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, blank=True)
-    agencies = models.ManyToManyField(
+    agencies: models.ManyToManyField[Agency, Membership] = models.ManyToManyField(
         Agency, through="Membership", related_name="people", blank=True, verbose_name=_("agencies")
     )
     is_active = models.BooleanField(_("active"), default=True)

@@ -25,14 +25,15 @@ def test_it_shows_the_login_page_in_french(client: Client) -> None:
     assert "Mot de passe" in page
 
 
-def test_it_signs_an_advisor_in_and_lands_on_the_agenda(
-    csrf_client: Client, advisor: User
-) -> None:
+def test_it_signs_an_advisor_in_and_lands_on_the_agenda(csrf_client: Client, advisor: User) -> None:
     csrf_client.get(reverse("account_login"))
     response = csrf_client.post(
         reverse("account_login"),
-        {"login": advisor.email, "password": PASSWORD,
-         "csrfmiddlewaretoken": csrf_client.cookies["csrftoken"].value},
+        {
+            "login": advisor.email,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": csrf_client.cookies["csrftoken"].value,
+        },
         follow=True,
     )
     assert response.redirect_chain[-1][0] == reverse("visits:agenda")
@@ -49,9 +50,7 @@ def test_it_refuses_a_login_post_without_csrf(csrf_client: Client, advisor: User
 def test_it_says_clearly_in_french_when_the_password_is_wrong(
     client: Client, advisor: User
 ) -> None:
-    response = client.post(
-        reverse("account_login"), {"login": advisor.email, "password": "wrong"}
-    )
+    response = client.post(reverse("account_login"), {"login": advisor.email, "password": "wrong"})
     assert response.status_code == 200
     assert "L’adresse e-mail ou le mot de passe sont incorrects." in (
         response.content.decode().replace("'", "’")
@@ -71,9 +70,7 @@ def test_it_throttles_repeated_failures_with_a_french_message(
 ) -> None:
     for _ in range(5):
         client.post(reverse("account_login"), {"login": advisor.email, "password": "wrong"})
-    response = client.post(
-        reverse("account_login"), {"login": advisor.email, "password": PASSWORD}
-    )
+    response = client.post(reverse("account_login"), {"login": advisor.email, "password": PASSWORD})
     assert response.status_code in (200, 429)
     assert "_auth_user_id" not in client.session
     assert "Trop de tentatives" in response.content.decode()
@@ -94,7 +91,8 @@ def test_it_resets_a_password_by_email(
     form_page = client.get(link.group(0), follow=True)
     action = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link.group(0)
     done = client.post(
-        action, {"password1": "a-brand-new-pass-2026", "password2": "a-brand-new-pass-2026"},
+        action,
+        {"password1": "a-brand-new-pass-2026", "password2": "a-brand-new-pass-2026"},
         follow=True,
     )
     assert done.status_code == 200

@@ -29,7 +29,9 @@ def staff_client(client: Client, staff: User) -> Client:
         "admin:organisation_user_add",
     ],
 )
-def test_it_opens_every_admin_page_for_staff(staff_client: Client, agency: Agency, url: str) -> None:
+def test_it_opens_every_admin_page_for_staff(
+    staff_client: Client, agency: Agency, url: str
+) -> None:
     assert staff_client.get(reverse(url)).status_code == 200
 
 
@@ -41,7 +43,9 @@ def test_it_searches_and_filters_people(
     assert advisor.email in found and manager.email not in found
     filtered = staff_client.get(url, {"role__exact": Role.MANAGER}).content.decode()
     assert manager.email in filtered and advisor.email not in filtered
-    by_agency = staff_client.get(url, {"memberships__agency__id__exact": agency.pk}).content.decode()
+    by_agency = staff_client.get(
+        url, {"memberships__agency__id__exact": agency.pk}
+    ).content.decode()
     assert advisor.email in by_agency
 
 
@@ -51,9 +55,14 @@ def test_it_creates_a_person_with_a_role_and_an_agency(
     response = staff_client.post(
         reverse("admin:organisation_user_add"),
         {
-            "email": "nouvelle@example.test", "first_name": "Nina", "last_name": "Roy",
-            "role": Role.MANAGER, "is_active": "on", "password": "",
-            "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "0",
+            "email": "nouvelle@example.test",
+            "first_name": "Nina",
+            "last_name": "Roy",
+            "role": Role.MANAGER,
+            "is_active": "on",
+            "password": "",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
             "memberships-0-agency": agency.pk,
         },
     )
@@ -67,10 +76,20 @@ def test_it_creates_a_person_with_a_role_and_an_agency(
 def test_it_validates_brand_legal_numbers(staff_client: Client) -> None:
     response = staff_client.post(
         reverse("admin:organisation_brand_add"),
-        {"name": "X", "slug": "x", "legal_name": "X SAS", "legal_address": "a",
-         "siren": "12", "siret": "34", "sap_number": "123", "primary_colour": "blue",
-         "secondary_colour": "#000000", "quote_prefix": "x", "contact_email": "a@b.test",
-         "contact_phone": "1"},
+        {
+            "name": "X",
+            "slug": "x",
+            "legal_name": "X SAS",
+            "legal_address": "a",
+            "siren": "12",
+            "siret": "34",
+            "sap_number": "123",
+            "primary_colour": "blue",
+            "secondary_colour": "#000000",
+            "quote_prefix": "x",
+            "contact_email": "a@b.test",
+            "contact_phone": "1",
+        },
     )
     page = response.content.decode()
     assert response.status_code == 200

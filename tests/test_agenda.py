@@ -44,11 +44,13 @@ def test_it_shows_the_week_from_monday_to_sunday(
     monday = today - timedelta(days=today.weekday())
     tz = timezone.get_current_timezone()
     inside = VisitFactory(
-        prospect__agency=agency, advisor=advisor,
+        prospect__agency=agency,
+        advisor=advisor,
         scheduled_at=datetime.combine(monday + timedelta(days=6), time(18), tzinfo=tz),
     )
     outside = VisitFactory(
-        prospect__agency=agency, advisor=advisor,
+        prospect__agency=agency,
+        advisor=advisor,
         scheduled_at=datetime.combine(monday + timedelta(days=7), time(8), tzinfo=tz),
     )
     client.force_login(advisor)
@@ -93,9 +95,7 @@ def test_it_ignores_a_malformed_date(client: Client, advisor: User) -> None:
     assert response.status_code == 200
 
 
-def test_it_uses_a_bounded_number_of_queries(
-    client: Client, agency: Agency, manager: User
-) -> None:
+def test_it_uses_a_bounded_number_of_queries(client: Client, agency: Agency, manager: User) -> None:
     client.force_login(manager)
 
     def count() -> int:

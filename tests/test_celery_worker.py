@@ -35,12 +35,30 @@ def worker_queue() -> Iterator[str]:
             pytest.fail(f"CI needs Redis at {REDIS_URL}")
         pytest.skip(f"no Redis at {REDIS_URL}")
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "REDIS_URL": REDIS_URL, "DJANGO_SETTINGS_MODULE": "nomad_web.test_settings"}
+    env = {
+        **os.environ,
+        "REDIS_URL": REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "nomad_web.test_settings",
+    }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "nomad_web", "worker", "--pool=solo",
-         "--concurrency=1", "-Q", queue, "--without-heartbeat", "--without-gossip",
-         "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "nomad_web",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         yield queue

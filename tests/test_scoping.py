@@ -52,12 +52,16 @@ def test_it_denies_by_default(agency: Agency) -> None:
         assert Agency.objects.for_user(user).count() == 0
 
 
-def test_it_scopes_a_person_of_two_agencies_to_both(
-    agency: Agency, other_agency: Agency
-) -> None:
+def test_it_scopes_a_person_of_two_agencies_to_both(agency: Agency, other_agency: Agency) -> None:
     third = Agency.objects.create(
-        brand=agency.brand, code="X-3", name="Third", address="a", postal_code="1",
-        city="c", phone="p", email="x@y.test",
+        brand=agency.brand,
+        code="X-3",
+        name="Third",
+        address="a",
+        postal_code="1",
+        city="c",
+        phone="p",
+        email="x@y.test",
     )
     user = UserFactory(role=Role.MANAGER, agencies=[agency, other_agency])
     for a in (agency, other_agency, third):

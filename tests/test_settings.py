@@ -19,16 +19,22 @@ def _clean_environ() -> dict[str, str]:
 def _run(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = _clean_environ()
     return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**base, "DJANGO_SETTINGS_MODULE": "nomad_web.settings", **env},
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "nomad_web.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_it_uses_postgresql_and_redis_when_their_urls_are_set() -> None:
     out = _run(
         "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE']);"
-        "print(s.CACHES['default']['BACKEND']); print(s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER)",
-        DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/3",
+        "print(s.CACHES['default']['BACKEND']);"
+        "print(s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER)",
+        DATABASE_URL="postgres://u@127.0.0.1:5432/x",
+        REDIS_URL="redis://127.0.0.1:6379/3",
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:3] == [
@@ -51,7 +57,9 @@ def test_it_defaults_to_the_embedded_mode() -> None:
 
 
 def test_it_refuses_production_without_a_secret_key() -> None:
-    out = _run("import django; django.setup()", NOMAD_ENV="production", ALLOWED_HOSTS="nomad.example")
+    out = _run(
+        "import django; django.setup()", NOMAD_ENV="production", ALLOWED_HOSTS="nomad.example"
+    )
     assert out.returncode != 0
     assert "SECRET_KEY must be set in production" in out.stderr
 
@@ -59,7 +67,10 @@ def test_it_refuses_production_without_a_secret_key() -> None:
 def test_it_reads_secrets_from_files(tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text("s" * 60 + "\n")
-    out = _run("from django.conf import settings as s; print(len(s.SECRET_KEY))", SECRET_KEY_FILE=str(secret))
+    out = _run(
+        "from django.conf import settings as s; print(len(s.SECRET_KEY))",
+        SECRET_KEY_FILE=str(secret),
+    )
     assert out.stdout.strip() == "60"
 
 
@@ -67,9 +78,16 @@ def test_it_passes_the_deployment_checklist_in_production() -> None:
     out = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**_clean_environ(), "DJANGO_SETTINGS_MODULE": "nomad_web.settings", "NOMAD_ENV": "production",
-             "SECRET_KEY": "k" * 30 + "Zq9!x" * 10, "ALLOWED_HOSTS": "nomad.example"},
-        capture_output=True, text=True, timeout=120,
+        env={
+            **_clean_environ(),
+            "DJANGO_SETTINGS_MODULE": "nomad_web.settings",
+            "NOMAD_ENV": "production",
+            "SECRET_KEY": "k" * 30 + "Zq9!x" * 10,
+            "ALLOWED_HOSTS": "nomad.example",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout

@@ -39,9 +39,7 @@ def test_it_asks_staff_for_the_code_at_login_then_opens_the_admin(
     client: Client, staff: User
 ) -> None:
     TOTP.activate(staff, SECRET)
-    response = client.post(
-        reverse("account_login"), {"login": staff.email, "password": PASSWORD}
-    )
+    response = client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("mfa_authenticate")
     assert "_auth_user_id" not in client.session
@@ -56,7 +54,9 @@ def test_it_asks_staff_for_the_code_at_login_then_opens_the_admin(
 
 
 @pytest.mark.parametrize("who", ["advisor", "manager"])
-def test_it_keeps_the_admin_for_staff(client: Client, who: str, request: pytest.FixtureRequest) -> None:
+def test_it_keeps_the_admin_for_staff(
+    client: Client, who: str, request: pytest.FixtureRequest
+) -> None:
     client.force_login(request.getfixturevalue(who))
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302

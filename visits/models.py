@@ -84,7 +84,9 @@ class Visit(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.APP)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.APP
+    )
     backoffice_ref = models.CharField(_("back-office reference"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

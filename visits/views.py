@@ -3,18 +3,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from nomad_web.http import AuthenticatedHttpRequest
 from organisation.scoping import get_for_user_or_404
 from visits.models import Visit
 from visits.selectors import agenda_days, agenda_period
 
 
-def _get_visit_for_user(request: HttpRequest, pk: int) -> Visit:
+def _get_visit_for_user(request: AuthenticatedHttpRequest, pk: int) -> Visit:
     return get_for_user_or_404(
         Visit.objects.select_related("prospect", "agency", "advisor"), request.user, pk=pk
     )
@@ -30,7 +31,7 @@ def _anchor_date(value: str | None) -> date:
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
-def agenda(request: HttpRequest) -> HttpResponse:
+def agenda(request: AuthenticatedHttpRequest) -> HttpResponse:
     view = "week" if request.GET.get("view") == "week" else "day"
     anchor = _anchor_date(request.GET.get("date"))
     start, end = agenda_period(anchor=anchor, view=view)
@@ -51,6 +52,6 @@ def agenda(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def visit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit = _get_visit_for_user(request, pk)
     return render(request, "visits/visit_detail.html", {"visit": visit})

@@ -24,7 +24,9 @@ def advisor_with_visits(db: None):  # type: ignore[no-untyped-def]
     tz = timezone.get_current_timezone()
     for hour, name in ((9, "Lambert"), (14, "Fontaine")):
         VisitFactory(
-            prospect__agency=agency, prospect__last_name=name, advisor=advisor,
+            prospect__agency=agency,
+            prospect__last_name=name,
+            advisor=advisor,
             scheduled_at=datetime.combine(today, time(hour), tzinfo=tz),
         )
     return advisor
@@ -43,7 +45,10 @@ def _watch_console(page: Page) -> list[str]:
 
 
 def test_it_signs_in_and_shows_the_agenda_in_brand_colours(
-    page: Page, live_server, advisor_with_visits, screenshot_dir: Path  # type: ignore[no-untyped-def]
+    page: Page,
+    live_server,
+    advisor_with_visits,
+    screenshot_dir: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     problems = _watch_console(page)
     page.goto(live_server.url)
@@ -73,7 +78,9 @@ def test_it_signs_in_and_shows_the_agenda_in_brand_colours(
 
 
 def test_it_switches_to_the_week_through_htmx_and_keeps_the_url(
-    page: Page, live_server, advisor_with_visits  # type: ignore[no-untyped-def]
+    page: Page,
+    live_server,
+    advisor_with_visits,  # type: ignore[no-untyped-def]
 ) -> None:
     problems = _watch_console(page)
     page.goto(f"{live_server.url}/accounts/login/")
@@ -85,7 +92,9 @@ def test_it_switches_to_the_week_through_htmx_and_keeps_the_url(
     page.evaluate("window.__sameDocument = true")
     page.get_by_role("link", name="Semaine", exact=True).click()
     expect(page.get_by_role("heading", name="Semaine du")).to_be_visible()
-    expect(page).to_have_url(f"{live_server.url}/agenda/?view=week&date={timezone.localdate():%Y-%m-%d}")
+    expect(page).to_have_url(
+        f"{live_server.url}/agenda/?view=week&date={timezone.localdate():%Y-%m-%d}"
+    )
     # Same document: htmx swapped the partial, no full reload.
     assert page.evaluate("window.__sameDocument") is True
     expect(page.get_by_text("Lambert")).to_be_visible()
@@ -93,7 +102,9 @@ def test_it_switches_to_the_week_through_htmx_and_keeps_the_url(
 
 
 def test_it_dismisses_an_announcement_in_place(
-    page: Page, live_server, advisor_with_visits  # type: ignore[no-untyped-def]
+    page: Page,
+    live_server,
+    advisor_with_visits,  # type: ignore[no-untyped-def]
 ) -> None:
     Announcement.objects.create(title="Vue semaine", body="Nouvelle vue.", for_advisors=True)
     page.goto(f"{live_server.url}/accounts/login/")

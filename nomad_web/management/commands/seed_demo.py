@@ -11,4 +11,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         summary = demo_seed()
         self.stdout.write(self.style.SUCCESS(f"Demo data ready (created {summary})."))
-        self.stdout.write(f"Demo logins: conseiller@demo.test, manager@demo.test, staff@demo.test / {DEMO_PASSWORD}")
+        logins = "conseiller@demo.test, manager@demo.test, staff@demo.test"
+        self.stdout.write(f"Demo logins: {logins} / {DEMO_PASSWORD}")
