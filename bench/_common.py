@@ -36,7 +36,9 @@ def django_setup() -> None:
 
 def machine() -> str:
     cpus = os.cpu_count()
-    return f"{platform.system()} {platform.machine()}, {cpus} CPUs, Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {cpus} CPUs, Python {platform.python_version()}"
+    )
 
 
 def percentile(values: list[float], pct: float) -> float:

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from organisation.models import Agency, Brand, Membership, User
@@ -20,6 +21,7 @@ class BrandAdmin(admin.ModelAdmin[Brand]):
     list_display = ["name", "legal_name", "sap_number", "quote_prefix", "contact_email"]
     search_fields = ["name", "legal_name", "siren", "siret", "sap_number"]
     prepopulated_fields = {"slug": ["name"]}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["name", "slug"]}),
         (
