@@ -33,6 +33,9 @@ def test_it_sends_staff_without_two_factor_to_set_it_up(client: Client, staff: U
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
     assert "Activer" in page.content.decode()
+    assert "Les comptes du siège doivent utiliser la double authentification" in (
+        page.content.decode()
+    )
 
 
 def test_it_asks_staff_for_the_code_at_login_then_opens_the_admin(
