@@ -126,6 +126,12 @@ STREETS = [
     "allée des Peupliers",
 ]
 SLOTS = [time(9, 30), time(14, 0)]
+_DEMO_ACTIVITIES = [
+    [Activity.HOUSEKEEPING],
+    [Activity.HOUSEKEEPING],
+    [Activity.GARDENING],
+    [Activity.HOUSEKEEPING, Activity.GARDENING],
+]
 PROSPECTS_PER_AGENCY = 8
 
 
@@ -224,7 +230,7 @@ def demo_seed(*, today: date | None = None) -> DemoSummary:
                     "advisor": team[i % len(team)],
                     "scheduled_at": datetime.combine(day, slot, tzinfo=tz),
                     "duration_minutes": 90,
-                    "activity": Activity.GARDENING if i % 4 == 3 else Activity.HOUSEKEEPING,
+                    "activities": _DEMO_ACTIVITIES[i % len(_DEMO_ACTIVITIES)],
                 },
             )
             created["visits"] += new

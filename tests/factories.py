@@ -83,4 +83,4 @@ class VisitFactory(factory.django.DjangoModelFactory):
     agency = factory.LazyAttribute(lambda o: o.prospect.agency)
     advisor = None
     scheduled_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
-    activity = Activity.HOUSEKEEPING
+    activities = factory.LazyFunction(lambda: [Activity.HOUSEKEEPING])
