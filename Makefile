@@ -15,6 +15,7 @@ VENDOR := static/vendor/htmx.min.js
 
 run: setup-run
 	$(MANAGE) migrate --noinput
+	$(MANAGE) load_default_catalogue
 	$(MANAGE) seed_demo
 	$(MANAGE) runserver 127.0.0.1:8000
 

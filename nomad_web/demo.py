@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from announcements.models import Announcement
 from organisation.models import Agency, Brand, Membership, Role, User
+from visits.catalogue import catalogue_load_default
 from visits.models import Activity, Prospect, Visit
 
 DEMO_PASSWORD = "nomad-demo"  # noqa: S105 - documented demo password
@@ -156,6 +157,7 @@ def _working_days(start: date, count: int) -> list[date]:
 @transaction.atomic
 def demo_seed(*, today: date | None = None) -> DemoSummary:
     today = today or timezone.localdate()
+    catalogue_load_default()
     created = dict.fromkeys(["brands", "agencies", "people", "prospects", "visits"], 0)
 
     brands = {}

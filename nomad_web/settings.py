@@ -188,6 +188,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Business settings.
+NOMAD_MIN_BILLED_MINUTES = int(env("NOMAD_MIN_BILLED_MINUTES", "120"))
+
 # Email: console by default; any Django backend through EMAIL_BACKEND.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -10,15 +10,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from nomad_web.http import AuthenticatedHttpRequest
-from organisation.scoping import get_for_user_or_404
-from visits.models import Visit
 from visits.selectors import agenda_days, agenda_period
-
-
-def _get_visit_for_user(request: AuthenticatedHttpRequest, pk: int) -> Visit:
-    return get_for_user_or_404(
-        Visit.objects.select_related("prospect", "agency", "advisor"), request.user, pk=pk
-    )
 
 
 def _anchor_date(value: str | None) -> date:
@@ -48,10 +40,3 @@ def agenda(request: AuthenticatedHttpRequest) -> HttpResponse:
     }
     template = "visits/partials/agenda.html" if request.htmx else "visits/agenda.html"
     return render(request, template, context)
-
-
-@require_GET
-@login_required
-def visit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    visit = _get_visit_for_user(request, pk)
-    return render(request, "visits/visit_detail.html", {"visit": visit})

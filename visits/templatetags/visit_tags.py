@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.forms import BoundField
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from visits.steps import localised
+
+register = template.Library()
+
+
+@register.filter
+def unit(field: BoundField) -> str:
+    return str(field.field.widget.attrs.get("data-unit", ""))
+
+
+@register.filter
+def duration(minutes: int | float | None) -> str:
+    """Minutes as French-style hours: 210 → "3 h 30", 120 → "2 h", 45 → "45 min"."""
+    if minutes is None:
+        return "—"
+    total = round(minutes)
+    hours, rest = divmod(total, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+@register.filter
+def minutes(value: float) -> str:
+    return f"{number_format(value, decimal_pos=0 if value == int(value) else 1)} min"
+
+
+@register.filter
+def answer_display(value: Any, question: dict[str, Any]) -> str:
+    """A stored answer as the person reads it (choice labels, Oui/Non, units)."""
+    if value in (None, "", []):
+        return "—"
+    kind = question["type"]
+    if kind in ("choice", "multi_choice"):
+        labels = {c["value"]: localised(c) for c in question["choices"]}
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, str(v)) for v in values)
+    if kind == "yes_no":
+        return _("Yes") if value == "yes" else _("No")
+    if kind == "number":
+        text = number_format(value)
+        return f"{text} {question['unit']}".strip()
+    return str(value)
+
+
+@register.filter
+def label(item: dict[str, Any]) -> str:
+    return localised(item)
