@@ -57,3 +57,10 @@ def login(client: Client, user: User) -> Client:
 
 
 __all__ = ["PASSWORD", "login"]
+
+
+@pytest.fixture
+def catalogues(db: None) -> list[object]:
+    from visits.catalogue import catalogue_load_default
+
+    return catalogue_load_default()

@@ -29,7 +29,10 @@ def test_it_gives_the_expected_minutes(case: dict[str, Any]) -> None:
         min_minutes=case["min_minutes"],
     )
     got = [
-        {k: a[k] for k in ("activity", "raw_minutes", "minutes_per_intervention", "minutes_per_week")}
+        {
+            k: a[k]
+            for k in ("activity", "raw_minutes", "minutes_per_intervention", "minutes_per_week")
+        }
         for a in result["activities"]
     ]
     assert got == case["expected"]["activities"]

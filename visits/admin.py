@@ -43,11 +43,12 @@ class DraftOnlyMixin:
             return False
         return super().has_delete_permission(request, obj)  # type: ignore[misc]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        version = _version_of(obj)
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        # Inlines receive the parent object; model admins receive nothing.
+        version = _version_of(args[0]) if args else None
         if version is not None and version.is_published:
             return False
-        return super().has_add_permission(request, obj)  # type: ignore[misc]
+        return super().has_add_permission(request, *args)  # type: ignore[misc]
 
 
 class SectionInline(DraftOnlyMixin, admin.TabularInline[Section, CatalogueVersion]):
@@ -85,7 +86,9 @@ class CatalogueVersionAdmin(DraftOnlyMixin, admin.ModelAdmin[CatalogueVersion]):
             try:
                 catalogue_publish(version=version, user=request.user)  # type: ignore[arg-type]
             except CatalogueError as error:
-                self.message_user(request, f"{version}: {'; '.join(error.messages)}", messages.ERROR)
+                self.message_user(
+                    request, f"{version}: {'; '.join(error.messages)}", messages.ERROR
+                )
             else:
                 self.message_user(request, _("Published: %s") % version, messages.SUCCESS)
 
@@ -122,7 +125,15 @@ class SectionAdmin(DraftOnlyMixin, admin.ModelAdmin[Section]):
 class RoomTaskInline(DraftOnlyMixin, admin.TabularInline[RoomTask, RoomType]):
     model = RoomTask
     extra = 0
-    fields = ["order", "key", "label_fr", "label_en", "fixed_minutes", "minutes_per_m2", "default_frequency"]
+    fields = [
+        "order",
+        "key",
+        "label_fr",
+        "label_en",
+        "fixed_minutes",
+        "minutes_per_m2",
+        "default_frequency",
+    ]
 
 
 @admin.register(RoomType)

@@ -29,10 +29,22 @@ from visits.models import (
 # What the estimator reads, per activity: publishing refuses a version without them.
 REQUIRED_NORMS = {
     "housekeeping": {
-        "house_factor", "clutter_factor", "stairs_minutes", "oven_minutes", "fridge_minutes",
-        "balcony_minutes", "window_minutes", "shirt_minutes", "ironing_item_minutes",
+        "house_factor",
+        "clutter_factor",
+        "stairs_minutes",
+        "oven_minutes",
+        "fridge_minutes",
+        "balcony_minutes",
+        "window_minutes",
+        "shirt_minutes",
+        "ironing_item_minutes",
     },
-    "gardening": {"lawn_m2_per_hour", "hedge_m_per_hour", "weeding_m2_per_hour", "green_waste_minutes"},
+    "gardening": {
+        "lawn_m2_per_hour",
+        "hedge_m_per_hour",
+        "weeding_m2_per_hour",
+        "green_waste_minutes",
+    },
 }
 CHOICE_TYPES = {QuestionType.CHOICE, QuestionType.MULTI_CHOICE}
 
@@ -67,13 +79,23 @@ def _serialise(version: CatalogueVersion) -> dict[str, Any]:
         "number": version.number,
         "sections": [
             {
-                "key": s.key, "step": s.step, "label_fr": s.label_fr, "label_en": s.label_en,
+                "key": s.key,
+                "step": s.step,
+                "label_fr": s.label_fr,
+                "label_en": s.label_en,
                 "questions": [
                     {
-                        "key": q.key, "type": q.type, "label_fr": q.label_fr, "label_en": q.label_en,
-                        "help_fr": q.help_fr, "help_en": q.help_en, "required": q.required,
-                        "unit": q.unit, "min_value": _str_decimal(q.min_value),
-                        "max_value": _str_decimal(q.max_value), "choices": q.choices,
+                        "key": q.key,
+                        "type": q.type,
+                        "label_fr": q.label_fr,
+                        "label_en": q.label_en,
+                        "help_fr": q.help_fr,
+                        "help_en": q.help_en,
+                        "required": q.required,
+                        "unit": q.unit,
+                        "min_value": _str_decimal(q.min_value),
+                        "max_value": _str_decimal(q.max_value),
+                        "choices": q.choices,
                         "sensitive": q.sensitive,
                     }
                     for q in s.questions.all()
@@ -83,11 +105,15 @@ def _serialise(version: CatalogueVersion) -> dict[str, Any]:
         ],
         "room_types": [
             {
-                "key": rt.key, "label_fr": rt.label_fr, "label_en": rt.label_en,
+                "key": rt.key,
+                "label_fr": rt.label_fr,
+                "label_en": rt.label_en,
                 "default_surface_m2": _str_decimal(rt.default_surface_m2),
                 "tasks": [
                     {
-                        "key": t.key, "label_fr": t.label_fr, "label_en": t.label_en,
+                        "key": t.key,
+                        "label_fr": t.label_fr,
+                        "label_en": t.label_en,
                         "fixed_minutes": _str_decimal(t.fixed_minutes),
                         "minutes_per_m2": _str_decimal(t.minutes_per_m2),
                         "default_frequency": t.default_frequency,
@@ -122,9 +148,13 @@ def catalogue_check(*, version: CatalogueVersion) -> list[str]:
         for question in section["questions"]:
             if question["type"] in CHOICE_TYPES:
                 values = [c.get("value") for c in question["choices"] if isinstance(c, dict)]
-                if not values or len(values) != len(question["choices"]) or not all(
-                    isinstance(c.get("label_fr"), str) and isinstance(c.get("label_en"), str)
-                    for c in question["choices"]
+                if (
+                    not values
+                    or len(values) != len(question["choices"])
+                    or not all(
+                        isinstance(c.get("label_fr"), str) and isinstance(c.get("label_en"), str)
+                        for c in question["choices"]
+                    )
                 ):
                     problems.append(
                         f"Question {question['key']}: choices need a value, label_fr and label_en"
@@ -158,35 +188,57 @@ def catalogue_new_draft(*, source: CatalogueVersion) -> CatalogueVersion:
     return _create(data, notes="", created_from=source)
 
 
-def _create(data: dict[str, Any], *, notes: str, created_from: CatalogueVersion | None) -> CatalogueVersion:
+def _create(
+    data: dict[str, Any], *, notes: str, created_from: CatalogueVersion | None
+) -> CatalogueVersion:
     version = CatalogueVersion.objects.create(
         activity=data["activity"], notes=notes, created_from=created_from
     )
     for s_order, s in enumerate(data["sections"]):
         section = Section.objects.create(
-            version=version, key=s["key"], step=s["step"], order=s_order,
-            label_fr=s["label_fr"], label_en=s["label_en"],
+            version=version,
+            key=s["key"],
+            step=s["step"],
+            order=s_order,
+            label_fr=s["label_fr"],
+            label_en=s["label_en"],
         )
         Question.objects.bulk_create(
             Question(
-                section=section, order=q_order, key=q["key"], type=q["type"],
-                label_fr=q["label_fr"], label_en=q["label_en"],
-                help_fr=q.get("help_fr", ""), help_en=q.get("help_en", ""),
-                required=q.get("required", False), unit=q.get("unit", ""),
-                min_value=q.get("min_value"), max_value=q.get("max_value"),
-                choices=q.get("choices", []), sensitive=q.get("sensitive", False),
+                section=section,
+                order=q_order,
+                key=q["key"],
+                type=q["type"],
+                label_fr=q["label_fr"],
+                label_en=q["label_en"],
+                help_fr=q.get("help_fr", ""),
+                help_en=q.get("help_en", ""),
+                required=q.get("required", False),
+                unit=q.get("unit", ""),
+                min_value=q.get("min_value"),
+                max_value=q.get("max_value"),
+                choices=q.get("choices", []),
+                sensitive=q.get("sensitive", False),
             )
             for q_order, q in enumerate(s["questions"])
         )
     for r_order, r in enumerate(data["room_types"]):
         room_type = RoomType.objects.create(
-            version=version, key=r["key"], order=r_order, label_fr=r["label_fr"],
-            label_en=r["label_en"], default_surface_m2=r["default_surface_m2"],
+            version=version,
+            key=r["key"],
+            order=r_order,
+            label_fr=r["label_fr"],
+            label_en=r["label_en"],
+            default_surface_m2=r["default_surface_m2"],
         )
         RoomTask.objects.bulk_create(
             RoomTask(
-                room_type=room_type, order=t_order, key=t["key"], label_fr=t["label_fr"],
-                label_en=t["label_en"], fixed_minutes=t["fixed_minutes"],
+                room_type=room_type,
+                order=t_order,
+                key=t["key"],
+                label_fr=t["label_fr"],
+                label_en=t["label_en"],
+                fixed_minutes=t["fixed_minutes"],
                 minutes_per_m2=t["minutes_per_m2"],
                 default_frequency=t.get("default_frequency", "each"),
             )

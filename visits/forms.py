@@ -50,7 +50,7 @@ def question_field(question: dict[str, Any]) -> forms.Field:
     if kind == "yes_no":
         return forms.ChoiceField(choices=YES_NO, widget=forms.RadioSelect, **common)
     if kind == "number":
-        validators = []
+        validators: list[MinValueValidator | MaxValueValidator] = []
         if question.get("min_value") is not None:
             validators.append(MinValueValidator(Decimal(question["min_value"])))
         if question.get("max_value") is not None:
@@ -65,9 +65,7 @@ def question_field(question: dict[str, Any]) -> forms.Field:
     if kind == "date":
         return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
     if kind == "text":
-        return forms.CharField(
-            max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), **common
-        )
+        return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), **common)
     raise ValueError(f"no form field for question type {kind!r}")
 
 
@@ -116,7 +114,11 @@ class RoomsForm:
     prefix = "rooms"
 
     def __init__(
-        self, data: Any = None, *, room_types: list[dict[str, Any]], initial: list[dict[str, Any]] | None = None
+        self,
+        data: Any = None,
+        *,
+        room_types: list[dict[str, Any]],
+        initial: list[dict[str, Any]] | None = None,
     ) -> None:
         self.data = data
         self.room_types = {rt["key"]: rt for rt in room_types}
@@ -163,8 +165,12 @@ class RoomsForm:
         except ValueError:
             errors.append(str(_("Invalid room identifier.")))
         room: dict[str, Any] = {
-            "uid": uid, "type": get("type"), "label": get("label")[:100],
-            "surface_m2": None, "tasks": {}, "instructions": get("instructions")[:2000],
+            "uid": uid,
+            "type": get("type"),
+            "label": get("label")[:100],
+            "surface_m2": None,
+            "tasks": {},
+            "instructions": get("instructions")[:2000],
         }
         if room_type is None:
             errors.append(str(_("Choose a room type.")))
@@ -192,11 +198,18 @@ class RoomsForm:
         rooms = list(self.rooms)
         if op.startswith("add:") and op[4:] in self.room_types and len(rooms) < MAX_ROOMS:
             room_type = self.room_types[op[4:]]
-            rooms.append({
-                "uid": str(uuid.uuid4()), "type": room_type["key"], "label": "",
-                "surface_m2": None, "instructions": "",
-                "tasks": {t["key"]: t.get("default_frequency", "each") for t in room_type["tasks"]},
-            })
+            rooms.append(
+                {
+                    "uid": str(uuid.uuid4()),
+                    "type": room_type["key"],
+                    "label": "",
+                    "surface_m2": None,
+                    "instructions": "",
+                    "tasks": {
+                        t["key"]: t.get("default_frequency", "each") for t in room_type["tasks"]
+                    },
+                }
+            )
         elif op.startswith(("duplicate:", "remove:")):
             action, _sep, index = op.partition(":")
             if index.isdigit() and int(index) < len(rooms):
@@ -204,7 +217,10 @@ class RoomsForm:
                 if action == "remove":
                     rooms.pop(i)
                 elif len(rooms) < MAX_ROOMS:
-                    rooms.insert(i + 1, {**rooms[i], "uid": str(uuid.uuid4()), "tasks": dict(rooms[i]["tasks"])})
+                    rooms.insert(
+                        i + 1,
+                        {**rooms[i], "uid": str(uuid.uuid4()), "tasks": dict(rooms[i]["tasks"])},
+                    )
         return rooms
 
     def rows(self) -> list[dict[str, Any]]:
@@ -212,31 +228,55 @@ class RoomsForm:
         rooms = self.rooms if self.data is not None else self.initial
         rows = []
         for n, room in enumerate(rooms):
-            room_type = self.room_types.get(room.get("type"), {"tasks": [], "label_fr": "?", "label_en": "?"})
-            rows.append({
-                "n": n, "room": room, "type_label": localised(room_type),
-                "errors": self.errors.get(n, []),
-                "tasks": [
-                    {"key": t["key"], "label": localised(t), "value": room["tasks"].get(t["key"], "never")}
-                    for t in room_type["tasks"]
-                ],
-            })
+            room_type = self.room_types.get(
+                room.get("type"), {"tasks": [], "label_fr": "?", "label_en": "?"}
+            )
+            rows.append(
+                {
+                    "n": n,
+                    "room": room,
+                    "type_label": localised(room_type),
+                    "errors": self.errors.get(n, []),
+                    "tasks": [
+                        {
+                            "key": t["key"],
+                            "label": localised(t),
+                            "value": room["tasks"].get(t["key"], "never"),
+                        }
+                        for t in room_type["tasks"]
+                    ],
+                }
+            )
         return rows
 
 
 class ProspectForm(forms.ModelForm[Prospect]):
     consent = forms.BooleanField(
-        label=_("The prospect agrees that the information given during this visit is recorded to prepare the quote and the service."),
+        label=_(
+            "The prospect agrees that the information given during this visit is recorded "
+            "to prepare the quote and the service."
+        ),
         required=True,
     )
 
     class Meta:
         model = Prospect
         fields = [
-            "civility", "first_name", "last_name", "email", "phone",
-            "address", "postal_code", "city",
-            "intervention_address", "intervention_postal_code", "intervention_city",
-            "adults", "dependent_children", "members_over_65", "disabled_member",
+            "civility",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "address",
+            "postal_code",
+            "city",
+            "intervention_address",
+            "intervention_postal_code",
+            "intervention_city",
+            "adults",
+            "dependent_children",
+            "members_over_65",
+            "disabled_member",
             "wants_immediate_advance",
         ]
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})}
@@ -256,9 +296,15 @@ class ProspectForm(forms.ModelForm[Prospect]):
         data = super().clean() or {}
         if data.get("adults") == 0:
             self.add_error("adults", _("A household has at least one adult."))
-        place = [data.get(f) for f in ("intervention_address", "intervention_postal_code", "intervention_city")]
+        place = [
+            data.get(f)
+            for f in ("intervention_address", "intervention_postal_code", "intervention_city")
+        ]
         if any(place) and not all(place):
-            self.add_error("intervention_address", _("Give the whole place of intervention, or leave it empty."))
+            self.add_error(
+                "intervention_address",
+                _("Give the whole place of intervention, or leave it empty."),
+            )
         return data
 
 
@@ -272,7 +318,9 @@ class EstimateForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 15}),
     )
     override_reason = forms.CharField(
-        label=_("Why another figure"), required=False, max_length=500,
+        label=_("Why another figure"),
+        required=False,
+        max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -283,8 +331,14 @@ class EstimateForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         proposed = data.get("proposed_minutes")
-        if proposed is not None and proposed != self.estimated and not data.get("override_reason", "").strip():
-            self.add_error("override_reason", _("Say why you propose another figure than the estimate."))
+        if (
+            proposed is not None
+            and proposed != self.estimated
+            and not data.get("override_reason", "").strip()
+        ):
+            self.add_error(
+                "override_reason", _("Say why you propose another figure than the estimate.")
+            )
         return data
 
 
@@ -310,7 +364,9 @@ class WalkInForm(forms.Form):
         label=_("Activities"), choices=Activity.choices, widget=forms.CheckboxSelectMultiple
     )
     agency = forms.ModelChoiceField(label=_("Agency"), queryset=Agency.objects.none())
-    advisor = forms.ModelChoiceField(label=_("Advisor"), queryset=User.objects.none(), required=False)
+    advisor = forms.ModelChoiceField(
+        label=_("Advisor"), queryset=User.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -25,8 +25,11 @@ class VisitError(Exception):
 class StaleVersion(VisitError):
     def __init__(self, visit: Visit, base_version: int) -> None:
         super().__init__(
-            _("This visit was changed elsewhere (version %(current)s, yours was %(base)s). "
-              "Reload it before saving again.") % {"current": visit.version, "base": base_version}
+            _(
+                "This visit was changed elsewhere (version %(current)s, yours was %(base)s). "
+                "Reload it before saving again."
+            )
+            % {"current": visit.version, "base": base_version}
         )
         self.current_version = visit.version
 
@@ -44,7 +47,10 @@ def _lock(visit: Visit, base_version: int | None) -> Visit:
     if base_version is not None and locked.version != base_version:
         raise StaleVersion(locked, base_version)
     if not locked.is_editable:
-        raise VisitError(_("A visit that is %(status)s cannot be changed.") % {"status": locked.get_status_display()})
+        raise VisitError(
+            _("A visit that is %(status)s cannot be changed.")
+            % {"status": locked.get_status_display()}
+        )
     return locked
 
 
@@ -65,11 +71,22 @@ def _bind_catalogues(visit: Visit, posted_ids: list[int]) -> None:
     attached = sorted(visit.catalogue_versions.values_list("pk", flat=True))
     if attached:
         if posted_ids and sorted(posted_ids) != attached:
-            raise WrongCatalogue(_("This form was built from another version of the questionnaire. Reload the visit."))
+            raise WrongCatalogue(
+                _(
+                    "This form was built from another version of the questionnaire. "
+                    "Reload the visit."
+                )
+            )
         return
-    versions = list(CatalogueVersion.objects.filter(pk__in=posted_ids, status=CatalogueStatus.PUBLISHED))
-    if sorted(v.activity for v in versions) != sorted(visit.activities) or len(versions) != len(posted_ids):
-        raise WrongCatalogue(_("The questionnaire versions sent do not match this visit's activities."))
+    versions = list(
+        CatalogueVersion.objects.filter(pk__in=posted_ids, status=CatalogueStatus.PUBLISHED)
+    )
+    if sorted(v.activity for v in versions) != sorted(visit.activities) or len(versions) != len(
+        posted_ids
+    ):
+        raise WrongCatalogue(
+            _("The questionnaire versions sent do not match this visit's activities.")
+        )
     visit.catalogue_versions.set(versions)
 
 
@@ -89,13 +106,27 @@ def _touch(visit: Visit, step: str | None, fields: list[str]) -> None:
     if step and step not in visit.completed_steps:
         visit.completed_steps = [*visit.completed_steps, step]
     visit.version += 1
-    visit.save(update_fields=[*fields, "completed_steps", "version", "status", "status_reason", "updated_at"])
+    visit.save(
+        update_fields=[
+            *fields,
+            "completed_steps",
+            "version",
+            "status",
+            "status_reason",
+            "updated_at",
+        ]
+    )
 
 
 @transaction.atomic
 def visit_save_answers(
-    *, visit: Visit, step: str, answers: dict[str, Any], base_version: int | None,
-    catalogue_ids: list[int], complete: bool = True,
+    *,
+    visit: Visit,
+    step: str,
+    answers: dict[str, Any],
+    base_version: int | None,
+    catalogue_ids: list[int],
+    complete: bool = True,
 ) -> Visit:
     """Record one step's answers (all or nothing) and move a scheduled visit in progress."""
     visit = _lock(visit, base_version)
@@ -112,7 +143,12 @@ def visit_save_answers(
 
 @transaction.atomic
 def visit_save_prospect(
-    *, visit: Visit, prospect: Prospect, consent_given: bool, base_version: int | None, consent_text_version: str
+    *,
+    visit: Visit,
+    prospect: Prospect,
+    consent_given: bool,
+    base_version: int | None,
+    consent_text_version: str,
 ) -> Visit:
     visit = _lock(visit, base_version)
     if consent_given and not prospect.consent_at:
@@ -152,7 +188,17 @@ def visit_confirm_estimate(
     else:
         visit.proposed_minutes, visit.override_reason = proposed_minutes, reason.strip()
     _transition(visit, VisitStatus.NEEDS_CAPTURED)
-    _touch(visit, "estimate", ["estimate", "estimated_minutes", "estimator_version", "proposed_minutes", "override_reason"])
+    _touch(
+        visit,
+        "estimate",
+        [
+            "estimate",
+            "estimated_minutes",
+            "estimator_version",
+            "proposed_minutes",
+            "override_reason",
+        ],
+    )
     return visit
 
 
@@ -167,7 +213,10 @@ def visit_set_status(*, visit: Visit, status: str, reason: str) -> Visit:
 
 @transaction.atomic
 def visit_assign(*, visit: Visit, advisor: User) -> Visit:
-    if advisor.role != Role.ADVISOR or not advisor.memberships.filter(agency_id=visit.agency_id).exists():
+    if (
+        advisor.role != Role.ADVISOR
+        or not advisor.memberships.filter(agency_id=visit.agency_id).exists()
+    ):
         raise VisitError(_("This person is not an advisor of the visit's agency."))
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     visit.advisor = advisor
@@ -178,13 +227,22 @@ def visit_assign(*, visit: Visit, advisor: User) -> Visit:
 
 @transaction.atomic
 def visit_create_walk_in(
-    *, agency: Agency, advisor: User | None, prospect_fields: dict[str, Any],
-    scheduled_at: datetime, activities: list[str], client_uuid: uuid.UUID | None = None,
+    *,
+    agency: Agency,
+    advisor: User | None,
+    prospect_fields: dict[str, Any],
+    scheduled_at: datetime,
+    activities: list[str],
+    client_uuid: uuid.UUID | None = None,
 ) -> Visit:
     if client_uuid and (existing := Visit.objects.filter(uuid=client_uuid).first()):
         return existing  # the same walk-in sent twice
     prospect = Prospect.objects.create(agency=agency, **prospect_fields)
     return Visit.objects.create(
-        uuid=client_uuid or uuid.uuid4(), prospect=prospect, agency=agency, advisor=advisor,
-        scheduled_at=scheduled_at, activities=activities,
+        uuid=client_uuid or uuid.uuid4(),
+        prospect=prospect,
+        agency=agency,
+        advisor=advisor,
+        scheduled_at=scheduled_at,
+        activities=activities,
     )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from visits.models import Step
 
@@ -66,7 +66,8 @@ def step_sections(*, catalogues: list[dict[str, Any]], step: str) -> list[Sectio
 
 def visit_steps(*, catalogues: list[dict[str, Any]]) -> list[StepDef]:
     return [
-        s for s in STEPS
+        s
+        for s in STEPS
         if s.kind != "catalogue" or step_sections(catalogues=catalogues, step=s.key)
     ]
 

@@ -10,6 +10,7 @@ from visits.models.catalogue import (
     Step,
 )
 from visits.models.visit import (
+    TRANSITIONS,
     Activity,
     Channel,
     Prospect,
@@ -18,6 +19,7 @@ from visits.models.visit import (
 )
 
 __all__ = [
+    "TRANSITIONS",
     "Activity",
     "CatalogueStatus",
     "CatalogueVersion",

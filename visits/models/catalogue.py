@@ -53,14 +53,23 @@ class CatalogueVersion(models.Model):
     )
     notes = models.TextField(_("what changed"), blank=True)
     created_from = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
         verbose_name=_("created from"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        editable=False, related_name="+", verbose_name=_("published by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("published by"),
     )
 
     class Meta:
@@ -121,7 +130,9 @@ class Question(Bilingual):
         help_text=_('A list of {"value": …, "label_fr": …, "label_en": …}.'),
     )
     sensitive = models.BooleanField(
-        _("sensitive"), default=False, help_text=_("Door or alarm codes: shown only to those who need them.")
+        _("sensitive"),
+        default=False,
+        help_text=_("Door or alarm codes: shown only to those who need them."),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 

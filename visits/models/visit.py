@@ -24,9 +24,7 @@ class Prospect(models.Model):
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, related_name="prospects", verbose_name=_("agency")
     )
-    civility = models.CharField(
-        _("civility"), max_length=3, choices=Civility.choices, blank=True
-    )
+    civility = models.CharField(_("civility"), max_length=3, choices=Civility.choices, blank=True)
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     email = models.EmailField(_("email"), blank=True)
@@ -37,7 +35,9 @@ class Prospect(models.Model):
     city = models.CharField(_("city"), max_length=100)
     # Place of intervention, when it is not the postal address (a second home, a parent's).
     intervention_address = models.CharField(
-        _("place of intervention"), max_length=200, blank=True,
+        _("place of intervention"),
+        max_length=200,
+        blank=True,
         help_text=_("Leave empty when the service takes place at the address above."),
     )
     intervention_postal_code = models.CharField(
@@ -100,7 +100,9 @@ class VisitStatus(models.TextChoices):
 # Which status may follow which. Going back from "needs captured" to "in progress" lets
 # the advisor correct answers before the quote; a signed visit is final.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    VisitStatus.SCHEDULED: frozenset({VisitStatus.IN_PROGRESS, VisitStatus.CANCELLED, VisitStatus.LOST}),
+    VisitStatus.SCHEDULED: frozenset(
+        {VisitStatus.IN_PROGRESS, VisitStatus.CANCELLED, VisitStatus.LOST}
+    ),
     VisitStatus.IN_PROGRESS: frozenset(
         {VisitStatus.NEEDS_CAPTURED, VisitStatus.LOST, VisitStatus.CANCELLED}
     ),
@@ -125,7 +127,9 @@ def _empty_answers() -> dict[str, Any]:
 
 class Visit(models.Model):
     uuid = models.UUIDField(
-        _("client id"), default=uuid.uuid4, unique=True,
+        _("client id"),
+        default=uuid.uuid4,
+        unique=True,
         help_text=_("Created by the device that first recorded the visit."),
     )
     prospect = models.ForeignKey(
@@ -143,9 +147,7 @@ class Visit(models.Model):
         verbose_name=_("advisor"),
     )
     scheduled_at = models.DateTimeField(_("scheduled at"))
-    duration_minutes = models.PositiveSmallIntegerField(
-        _("planned duration (minutes)"), default=60
-    )
+    duration_minutes = models.PositiveSmallIntegerField(_("planned duration (minutes)"), default=60)
     activities = models.JSONField(_("activities"), default=list)
     status = models.CharField(
         _("status"), max_length=20, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
@@ -155,7 +157,9 @@ class Visit(models.Model):
         _("channel"), max_length=10, choices=Channel.choices, default=Channel.APP
     )
     catalogue_versions = models.ManyToManyField(
-        "visits.CatalogueVersion", blank=True, related_name="visits",
+        "visits.CatalogueVersion",
+        blank=True,
+        related_name="visits",
         verbose_name=_("catalogue versions used"),
     )
     answers = models.JSONField(_("answers"), default=_empty_answers, blank=True)
@@ -204,5 +208,7 @@ class Visit(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in {
-            VisitStatus.SCHEDULED, VisitStatus.IN_PROGRESS, VisitStatus.NEEDS_CAPTURED
+            VisitStatus.SCHEDULED,
+            VisitStatus.IN_PROGRESS,
+            VisitStatus.NEEDS_CAPTURED,
         }

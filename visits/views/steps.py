@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -92,7 +92,10 @@ class StepPage:
     def after_save(self, visit: Visit, stay: bool = False) -> HttpResponse:
         target = self.step if stay or self.next is None else self.next
         if not self.request.htmx:
-            return redirect(_step_url(visit, target.key), status=303)
+            # 303: the browser follows with a GET, so a reload never re-sends the POST.
+            response = HttpResponseRedirect(_step_url(visit, target.key))
+            response.status_code = 303
+            return response
         page = StepPage(self.request, visit, target.key)
         return page.render(**page.forms())
 
@@ -103,8 +106,12 @@ class StepPage:
             return {"form": ProspectForm(instance=self.visit.prospect)}
         if kind == "catalogue":
             questions = questions_of(catalogues=self.catalogues, step=self.step.key)
-            initial = {q["key"]: from_answer(q, self.visit.answers.get(q["key"])) for q in questions}
-            return self._catalogue_context(QuestionsForm(questions=questions, initial=initial), None)
+            initial = {
+                q["key"]: from_answer(q, self.visit.answers.get(q["key"])) for q in questions
+            }
+            return self._catalogue_context(
+                QuestionsForm(questions=questions, initial=initial), None
+            )
         if kind == "estimate":
             return self._estimate_context(None)
         return {"sections": self._summary()}
@@ -113,15 +120,19 @@ class StepPage:
         questions = questions_of(catalogues=self.catalogues, step=self.step.key)
         has_rooms = any(q["type"] == "rooms" for q in questions)
         if has_rooms and rooms is None:
-            rooms = RoomsForm(room_types=room_types_of(catalogues=self.catalogues),
-                              initial=self.visit.answers.get("rooms") or [])
+            rooms = RoomsForm(
+                room_types=room_types_of(catalogues=self.catalogues),
+                initial=self.visit.answers.get("rooms") or [],
+            )
         sections = []
         for section in step_sections(catalogues=self.catalogues, step=self.step.key):
             fields = [form[q["key"]] for q in section.questions if q["type"] != "rooms"]
             is_rooms = any(q["type"] == "rooms" for q in section.questions)
             sections.append({"label": section.label, "fields": fields, "rooms": is_rooms})
         return {
-            "form": form, "sections": sections, "rooms": rooms,
+            "form": form,
+            "sections": sections,
+            "rooms": rooms,
             "room_types": room_types_of(catalogues=self.catalogues),
             "room_frequencies": ROOM_FREQUENCIES,
         }
@@ -135,9 +146,14 @@ class StepPage:
         estimated = result["minutes_per_week"] if result else 0
         if form is None:
             initial = {}
-            if self.visit.proposed_minutes and self.visit.proposed_minutes != self.visit.estimated_minutes:
-                initial = {"proposed_minutes": self.visit.proposed_minutes,
-                           "override_reason": self.visit.override_reason}
+            if (
+                self.visit.proposed_minutes
+                and self.visit.proposed_minutes != self.visit.estimated_minutes
+            ):
+                initial = {
+                    "proposed_minutes": self.visit.proposed_minutes,
+                    "override_reason": self.visit.override_reason,
+                }
             form = EstimateForm(estimated=estimated, initial=initial)
         return {"form": form, "estimate": result, "estimate_error": error}
 
@@ -168,21 +184,25 @@ def _save(page: StepPage) -> HttpResponse:
             if not form.is_valid():
                 return page.render(status=422, form=form)
             visit = visit_save_prospect(
-                visit=visit, prospect=form.save(commit=False), base_version=base_version,
-                consent_given=form.cleaned_data["consent"], consent_text_version=CONSENT_TEXT_VERSION,
+                visit=visit,
+                prospect=form.save(commit=False),
+                base_version=base_version,
+                consent_given=form.cleaned_data["consent"],
+                consent_text_version=CONSENT_TEXT_VERSION,
             )
             return page.after_save(visit)
         if kind == "catalogue":
             return _save_questions(page, data, base_version)
         if kind == "estimate":
             estimated = visit_estimate(visit=visit)["minutes_per_week"]
-            form = EstimateForm(data, estimated=estimated)
-            if not form.is_valid():
-                return page.render(status=422, **page._estimate_context(form))
+            estimate_form = EstimateForm(data, estimated=estimated)
+            if not estimate_form.is_valid():
+                return page.render(status=422, **page._estimate_context(estimate_form))
             visit = visit_confirm_estimate(
-                visit=visit, base_version=base_version,
-                proposed_minutes=form.cleaned_data["proposed_minutes"],
-                reason=form.cleaned_data["override_reason"],
+                visit=visit,
+                base_version=base_version,
+                proposed_minutes=estimate_form.cleaned_data["proposed_minutes"],
+                reason=estimate_form.cleaned_data["override_reason"],
             )
             return page.after_save(visit)
     except (StaleVersion, WrongCatalogue) as exc:
@@ -204,7 +224,8 @@ def _save_questions(page: StepPage, data: QueryDict, base_version: int | None) -
     valid = form.is_valid() & (rooms.is_valid() if rooms else True)
     if unknown:
         return page.render(
-            status=422, error=_("Unknown questions: %(keys)s") % {"keys": ", ".join(unknown)},
+            status=422,
+            error=_("Unknown questions: %(keys)s") % {"keys": ", ".join(unknown)},
             **page._catalogue_context(form, rooms),
         )
     if not valid:
@@ -213,8 +234,12 @@ def _save_questions(page: StepPage, data: QueryDict, base_version: int | None) -
     if rooms is not None:
         answers["rooms"] = rooms.apply(op)
     visit = visit_save_answers(
-        visit=page.visit, step=page.step.key, answers=answers, complete=not op,
-        base_version=base_version, catalogue_ids=_catalogue_ids(data),
+        visit=page.visit,
+        step=page.step.key,
+        answers=answers,
+        complete=not op,
+        base_version=base_version,
+        catalogue_ids=_catalogue_ids(data),
     )
     # A room added, copied or removed: stay on the step to go on editing it.
     return page.after_save(visit, stay=bool(op))

@@ -37,7 +37,8 @@ def visit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "resume": resume,
         "status_form": StatusForm(),
         "assign_form": AssignForm(agency=visit.agency, initial={"advisor": visit.advisor})
-        if request.user.role in (Role.MANAGER, Role.STAFF) else None,
+        if request.user.role in (Role.MANAGER, Role.STAFF)
+        else None,
     }
     return render(request, "visits/visit_detail.html", context)
 
@@ -59,7 +60,18 @@ def visit_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         visit = visit_create_walk_in(
             agency=data["agency"],
             advisor=request.user if request.user.role == Role.ADVISOR else data.get("advisor"),
-            prospect_fields={k: data[k] for k in ("first_name", "last_name", "phone", "email", "address", "postal_code", "city")},
+            prospect_fields={
+                k: data[k]
+                for k in (
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "email",
+                    "address",
+                    "postal_code",
+                    "city",
+                )
+            },
             scheduled_at=data["scheduled_at"],
             activities=data["activities"],
             client_uuid=client_uuid,
@@ -81,7 +93,9 @@ def visit_assign_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         except VisitError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("Visit assigned to %(name)s.") % {"name": form.cleaned_data["advisor"]})
+            messages.success(
+                request, _("Visit assigned to %(name)s.") % {"name": form.cleaned_data["advisor"]}
+            )
     else:
         messages.error(request, _("Choose an advisor of the agency."))
     return redirect("visits:visit_detail", pk=visit.pk)
@@ -96,7 +110,9 @@ def visit_status_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         messages.error(request, _("Choose lost or cancelled and give a reason."))
     else:
         try:
-            visit_set_status(visit=visit, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"])
+            visit_set_status(
+                visit=visit, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+            )
         except VisitError as exc:
             messages.error(request, str(exc))
         else:
