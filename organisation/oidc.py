@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 import requests
@@ -378,6 +378,27 @@ class SessionRefresh(BaseSessionRefresh):
             hx = HttpResponse(status=204)
             hx["HX-Redirect"] = response["Location"]
             return hx
+        return response
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        # The sign-out form ends on the provider's end-session page; CSP's form-action
+        # also governs where a form's redirects may go, so allow that one origin.
+        if getattr(request, "session", None) is None:
+            return response
+        if request.session.get(BACKEND_SESSION_KEY) != BACKEND_PATH or not oidc_enabled():
+            return response
+        try:
+            end_session = provider_endpoints().end_session
+        except (requests.RequestException, ImproperlyConfigured):
+            return response
+        if end_session:
+            parts = urlsplit(end_session)
+            update = dict(getattr(response, "_csp_update", None) or {})
+            update["form-action"] = [
+                *update.get("form-action", []),
+                f"{parts.scheme}://{parts.netloc}",
+            ]
+            response._csp_update = update  # type: ignore[attr-defined]
         return response
 
 
