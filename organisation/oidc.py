@@ -280,7 +280,12 @@ class AuthenticateView(OIDCAuthenticationRequestView):
     def get(self, request: HttpRequest) -> HttpResponse:
         if not oidc_enabled():
             raise Http404
-        response: HttpResponse = super().get(request)
+        try:
+            response: HttpResponse = super().get(request)
+        except (requests.RequestException, ImproperlyConfigured) as exc:
+            # Keycloak unreachable: say so instead of a 500; local login still works.
+            logger.error("SSO provider unavailable: %s", exc)
+            return refusal_page(request, reason=Refusal.PROVIDER_ERROR)
         return response
 
 

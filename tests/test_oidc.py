@@ -413,3 +413,12 @@ def test_it_keeps_local_login_for_staff_only_when_turned_off(
         {"login": staff.email, "password": "correct-horse-battery"},
     )
     assert client.session["_auth_user_id"] == str(staff.pk)
+
+
+def test_it_says_so_when_keycloak_is_unreachable(client: Client, settings: Any, db: None) -> None:
+    settings.OIDC_ISSUER = "http://127.0.0.1:9/realms/nomad"  # nothing listens there
+    settings.OIDC_RP_CLIENT_ID = CLIENT_ID
+    settings.OIDC_RP_CLIENT_SECRET = "s3cret"
+    response = client.get(reverse("oidc_authentication_init"))
+    assert response.status_code == 403
+    assert "Retour à la page de connexion" in response.content.decode()
