@@ -93,7 +93,10 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "organisation.middleware.SessionLifetimeMiddleware",
+    "organisation.oidc.SessionRefresh",
     "organisation.middleware.StaffTwoFactorMiddleware",
+    "organisation.middleware.AccessAuditMiddleware",
 ]
 
 ROOT_URLCONF = "nomad_web.urls"
@@ -112,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
                 "organisation.context_processors.branding",
+                "organisation.context_processors.sign_in",
                 "announcements.context_processors.pending_announcements",
             ],
         },
@@ -163,6 +167,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "organisation.oidc.OIDCBackend",
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -180,6 +185,45 @@ MFA_TOTP_ISSUER = "NOMAD web"
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
+# false: only staff may sign in with a local account (everyone else through the company SSO).
+NOMAD_LOCAL_LOGIN = env_bool("NOMAD_LOCAL_LOGIN", True)
+# A session ends after this much inactivity, and in any case this long after login.
+NOMAD_SESSION_IDLE_MINUTES = int(env("NOMAD_SESSION_IDLE_MINUTES", "30"))
+NOMAD_SESSION_MAX_HOURS = int(env("NOMAD_SESSION_MAX_HOURS", "12"))
+
+# Single sign-on with Keycloak (OpenID Connect, mozilla-django-oidc); see docs/keycloak.md.
+# On when a client id, a secret and either the issuer or the endpoints are given; the
+# endpoints are then discovered from the issuer at first use (organisation/oidc.py).
+OIDC_ISSUER = env("OIDC_ISSUER").rstrip("/")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+OIDC_OP_LOGOUT_ENDPOINT = env("OIDC_OP_LOGOUT_ENDPOINT")
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid email profile")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+# Tokens stay in the server-side session (the id token is the hint for provider logout).
+OIDC_STORE_ACCESS_TOKEN = False
+OIDC_STORE_ID_TOKEN = True
+OIDC_CREATE_USER = True
+OIDC_TIMEOUT = 10
+# How often a signed-in person is checked again with the provider (silent re-login):
+# someone disabled in Keycloak loses access within this interval.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = int(env("OIDC_RECHECK_SECONDS", "900"))
+OIDC_ROLE_ADVISOR = env("OIDC_ROLE_ADVISOR", "nomad-advisor")
+OIDC_ROLE_MANAGER = env("OIDC_ROLE_MANAGER", "nomad-manager")
+OIDC_ROLE_STAFF = env("OIDC_ROLE_STAFF", "nomad-staff")
+OIDC_AGENCY_CLAIM = env("OIDC_AGENCY_CLAIM", "nomad_agencies")
+# Staff coming through Keycloak skip our TOTP only when Keycloak enforces its own MFA;
+# otherwise they are refused there and sign in with their local account and TOTP.
+OIDC_STAFF_MFA_FROM_PROVIDER = env_bool("OIDC_STAFF_MFA_FROM_PROVIDER", False)
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "account_login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -247,7 +291,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-SESSION_COOKIE_AGE = 12 * 3600
+SESSION_COOKIE_AGE = NOMAD_SESSION_MAX_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("oidc/", include("organisation.oidc_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("nouveautes/", include("announcements.urls")),
     path("", include("organisation.urls")),

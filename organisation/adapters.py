@@ -3,9 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.http import HttpRequest
+from allauth.account.internal.stagekit import clear_login
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest, HttpResponse
 
 from nomad_web.mail import email_enqueue
+from organisation.models import AccessEvent
+from organisation.oidc import Refusal, provider_logout_url, refusal_page
+from organisation.services import access_event_record
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -17,3 +23,23 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         message = self.render_mail(template_prefix, email, context)
         email_enqueue(message=message)
+
+    def pre_login(
+        self, request: HttpRequest, user: AbstractBaseUser, **kwargs: Any
+    ) -> HttpResponse | None:
+        # With NOMAD_LOCAL_LOGIN off, a local password opens the door to staff only.
+        if not settings.NOMAD_LOCAL_LOGIN and not getattr(user, "is_staff", False):
+            clear_login(request)
+            access_event_record(
+                kind=AccessEvent.Kind.LOGIN_FAILURE,
+                request=request,
+                email=getattr(user, "email", ""),
+                detail=Refusal.LOCAL_LOGIN,
+            )
+            return refusal_page(request, reason=Refusal.LOCAL_LOGIN)
+        response: HttpResponse | None = super().pre_login(request, user, **kwargs)
+        return response
+
+    def get_logout_redirect_url(self, request: HttpRequest) -> str:
+        # Called before the session is flushed: an SSO session also ends at the provider.
+        return provider_logout_url(request) or super().get_logout_redirect_url(request)

@@ -6,9 +6,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import models
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from organisation.models import Agency, Brand, Membership, User
+from organisation.models import AccessEvent, Agency, Brand, Membership, User
 
 # Roles live on the person; Django's groups are not used.
 admin.site.unregister(Group)
@@ -96,3 +97,24 @@ class UserAdmin(admin.ModelAdmin[User]):
         if obj is None:
             return [*UserCreationForm.Meta.fields, "password"]
         return self.fields
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin[AccessEvent]):
+    """The access audit log: read-only for everyone, staff included, so it can be trusted."""
+
+    list_display = ["created_at", "kind", "email", "user", "ip_address", "path", "detail"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["email", "user__email", "ip_address", "path", "detail"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    readonly_fields = [field.name for field in AccessEvent._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AccessEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AccessEvent | None = None) -> bool:
+        return False

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class OrganisationConfig(AppConfig):
     name = "organisation"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from organisation import signals  # noqa: F401 (connects the audit receivers)

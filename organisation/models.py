@@ -200,3 +200,40 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency}"
+
+
+class AccessEvent(models.Model):
+    """One sign-in, sign-out or refusal, kept for the security audit (read-only in the admin)."""
+
+    class Kind(models.TextChoices):
+        LOGIN_SUCCESS = "login_success", _("Login")
+        LOGIN_FAILURE = "login_failure", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        ACCESS_DENIED = "access_denied", _("Access denied")
+        SSO_REFUSED = "sso_refused", _("Single sign-on refused")
+        SESSION_EXPIRED = "session_expired", _("Session expired")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_events",
+        verbose_name=_("person"),
+    )
+    email = models.CharField(_("email tried"), max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
+    path = models.CharField(_("path"), max_length=500, blank=True)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "created_at"])]
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.email or self.user_id or '-'}"

@@ -34,6 +34,10 @@ def agency_ids_for(user: User | AnonymousUser) -> models.QuerySet[Any] | None:
     return Membership.objects.filter(user=user).values("agency_id")
 
 
+class OutOfScope(Http404):
+    """A 404 for an object that exists in another agency: answered as any 404, but audited."""
+
+
 class AgencyScopedQuerySet(models.QuerySet[_M]):
     #: Lookup from the model to its agency's id, e.g. ``"agency"`` or ``"visit__agency"``.
     agency_field = "agency"
@@ -57,4 +61,7 @@ def get_for_user_or_404(
     try:
         return queryset.for_user(user).get(**lookup)
     except queryset.model.DoesNotExist:
+        # One more query, on this path only, so that probing another agency is audited.
+        if queryset.filter(**lookup).exists():
+            raise OutOfScope from None
         raise Http404 from None

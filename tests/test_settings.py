@@ -91,3 +91,19 @@ def test_it_passes_the_deployment_checklist_in_production() -> None:
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "no issues" in out.stdout
+
+
+def test_it_reads_the_sso_secret_from_a_file_and_keeps_the_session_limits(tmp_path: Path) -> None:
+    secret = tmp_path / "oidc-secret"
+    secret.write_text("from-a-mounted-secret\n")
+    out = _run(
+        "import django; django.setup(); from django.conf import settings as s;"
+        "from organisation.oidc import oidc_enabled;"
+        "print(s.OIDC_RP_CLIENT_SECRET, oidc_enabled(), s.SESSION_COOKIE_AGE,"
+        " s.NOMAD_SESSION_IDLE_MINUTES)",
+        OIDC_ISSUER="https://sso.example.test/realms/nomad",
+        OIDC_RP_CLIENT_ID="nomad-web",
+        OIDC_RP_CLIENT_SECRET_FILE=str(secret),
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["from-a-mounted-secret", "True", "43200", "30"]

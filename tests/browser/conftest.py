@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.oidc.server import TestProvider
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
@@ -43,3 +46,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def oidc_provider(live_server: Any, settings: Any, tmp_path: Path) -> Iterator[TestProvider]:
+    """A real OpenID Connect provider on loopback, and NOMAD's SSO pointed at it."""
+    provider = TestProvider(app_url=live_server.url, accounts_file=tmp_path / "accounts.json")
+    provider.start()
+    try:
+        for name, value in provider.django_settings().items():
+            setattr(settings, name, value)
+        yield provider
+    finally:
+        provider.stop()
