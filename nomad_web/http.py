@@ -7,6 +7,9 @@ from django_htmx.middleware import HtmxDetails
 
 from organisation.models import User
 
+SYNC_HEADER = "X-Nomad-Sync"  # sent by the offline queue: answer JSON, never a redirect
+DEVICE_HEADER = "X-Nomad-Device"  # the device's id, so its own earlier writes never conflict
+
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails

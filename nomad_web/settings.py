@@ -234,6 +234,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Business settings.
 NOMAD_MIN_BILLED_MINUTES = int(env("NOMAD_MIN_BILLED_MINUTES", "120"))
+# Appended to the service worker's version (tests use it to ship a "new release").
+NOMAD_OFFLINE_VERSION_SUFFIX = ""
 
 # Email: console by default; any Django backend through EMAIL_BACKEND.
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from pwa import views as pwa_views
 
 from nomad_web import views
+from visits.views import offline as visit_offline
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:
@@ -17,6 +18,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("sw.js", visit_offline.service_worker, name="service_worker"),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

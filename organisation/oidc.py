@@ -40,6 +40,7 @@ from mozilla_django_oidc.views import (
     OIDCAuthenticationRequestView,
 )
 
+from nomad_web.http import SYNC_HEADER
 from organisation.models import AccessEvent, Role
 
 if TYPE_CHECKING:
@@ -48,8 +49,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 BACKEND_PATH = "organisation.oidc.OIDCBackend"
-#: Header sent by the offline replay: such a request gets 401 JSON, never a redirect.
-SYNC_HEADER = "X-Nomad-Sync"
 
 
 class Refusal:

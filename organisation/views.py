@@ -1,12 +1,31 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from organisation.icons import SIZES, icon_png
 from organisation.models import Brand
+
+
+def _icon(brand: Brand | None, size: int) -> HttpResponse:
+    if size not in SIZES:
+        raise Http404
+    response = HttpResponse(icon_png(brand=brand, size=size), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
+def brand_icon(request: HttpRequest, slug: str, size: int) -> HttpResponse:
+    return _icon(get_object_or_404(Brand, slug=slug), size)
+
+
+@require_GET
+def default_icon(request: HttpRequest, size: int) -> HttpResponse:
+    return _icon(None, size)
 
 
 @require_GET

@@ -18,7 +18,7 @@ from visits.catalogue import (
     catalogue_publish,
 )
 from visits.models import CatalogueVersion, Norm, Question
-from visits.services import visit_catalogues, visit_save_answers
+from visits.services import WriteContext, visit_catalogues, visit_save_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +90,7 @@ def test_a_visit_keeps_the_version_it_started_with(
         visit=started,
         step="instructions",
         answers={"priorities": "Cuisine"},
-        base_version=started.version,
+        ctx=WriteContext(base_version=started.version),
         catalogue_ids=[v1.pk],
     )
     draft = catalogue_new_draft(source=v1)

@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from announcements.models import Announcement
 from organisation.models import Agency, Role, User
 from tests.factories import AgencyFactory, UserFactory, VisitFactory
+from visits.models import Conflict
 
 LOGIN = "login"
 ROLES = ("anonymous", "advisor", "manager", "staff")
@@ -54,6 +55,20 @@ class Case:
 
 def _visit(agency: Agency) -> dict[str, Any]:
     return {"pk": VisitFactory(prospect__agency=agency).pk}
+
+
+def _conflict(agency: Agency) -> dict[str, Any]:
+    visit = VisitFactory(prospect__agency=agency)
+    conflict = Conflict.objects.create(
+        visit=visit,
+        step="instructions",
+        base_version=1,
+        server_version=2,
+        mine={"answers.priorities": "a"},
+        theirs={"answers.priorities": "b"},
+        conflicting_keys=["answers.priorities"],
+    )
+    return {"pk": conflict.pk}
 
 
 def _announcement_meant_for_them(agency: Agency) -> dict[str, Any]:
@@ -112,6 +127,30 @@ URLS: dict[str, Case] = {
         make=_visit,
         method="post",
     ),
+    "visites/<int:pk>/donnees.json": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_visit,
+    ),
+    "conflits/": Case(own=_signed_in(200)),
+    "conflits/<int:pk>/": Case(
+        # An advisor resolves the conflicts of their own visits (this one is nobody's).
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200},
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_conflict,
+    ),
+    # The offline machinery: the worker and the fallback page hold no personal data.
+    "sw.js": Case(own=_everyone(200)),
+    "hors-ligne/": Case(own=_everyone(200)),
+    "hors-ligne/jeton/": Case(own=_signed_in(200)),
+    "hors-ligne/preparation/": Case(own=_signed_in(200)),
+    # App icons are public, like the brand's colours.
+    "marque/<slug:slug>/icone-<int:size>.png": Case(
+        own=_everyone(200),
+        other=_everyone(200),
+        make=lambda agency: {"slug": agency.brand.slug, "size": 192},
+    ),
+    "icone-<int:size>.png": Case(own=_everyone(200), path="/icone-512.png"),
     "visites/<int:pk>/etapes/<slug:step>/": Case(
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},

@@ -228,15 +228,21 @@ def test_it_refuses_bad_answers_and_writes_nothing(
     assert visit.version == 1 and visit.answers == {} and visit.status == VisitStatus.SCHEDULED
 
 
-def test_it_refuses_a_stale_version_with_a_conflict(signed_in: Client, visit: Visit) -> None:
+def test_it_stores_a_stale_edit_of_the_same_answer_as_a_conflict(
+    signed_in: Client, visit: Visit
+) -> None:
     data = meta(visit, priorities="Salon", never_touch="", general_instructions="")
     signed_in.post(url(visit, "instructions"), data)
     stale = {**data, "priorities": "Cuisine"}  # based on version 1, now 2
     response = signed_in.post(url(visit, "instructions"), stale)
     assert response.status_code == 409
-    assert "Cette visite a été modifiée ailleurs" in response.content.decode()
+    assert "Quelqu’un d’autre a modifié ces réponses" in response.content.decode()
     visit.refresh_from_db()
     assert visit.answers["priorities"] == "Salon" and visit.version == 2
+    conflict = visit.conflicts.get()
+    assert conflict.mine == {"answers.priorities": "Cuisine"}
+    assert conflict.theirs == {"answers.priorities": "Salon"}
+    assert conflict.base_version == 1 and conflict.server_version == 2
 
 
 def test_it_refuses_a_wrong_catalogue_version(signed_in: Client, visit: Visit) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from organisation.models import Agency, Role, User
 from visits.estimator import FREQUENCY_WEIGHTS
 from visits.models import Activity, Prospect
+from visits.models.visit import PROSPECT_FIELDS
 from visits.steps import localised
 
 CONSENT_TEXT_VERSION = "2026-11"
@@ -193,6 +194,12 @@ class RoomsForm:
             room["tasks"][task["key"]] = frequency
         return room, errors, keys
 
+    def error_data(self) -> dict[str, list[str]]:
+        data = {f"rooms-{n}": errors for n, errors in self.errors.items()}
+        if self.non_field_errors:
+            data["rooms"] = self.non_field_errors
+        return data
+
     def apply(self, op: str) -> list[dict[str, Any]]:
         """The rooms after an add / duplicate / remove operation."""
         rooms = list(self.rooms)
@@ -222,6 +229,35 @@ class RoomsForm:
                         {**rooms[i], "uid": str(uuid.uuid4()), "tasks": dict(rooms[i]["tasks"])},
                     )
         return rooms
+
+    def templates(self) -> list[dict[str, Any]]:
+        """One empty row per room type, for the page to add rooms without the network."""
+        rows = []
+        for room_type in self.room_types.values():
+            room = {
+                "uid": "",
+                "type": room_type["key"],
+                "label": "",
+                "surface_m2": None,
+                "instructions": "",
+            }
+            rows.append(
+                {
+                    "n": "__N__",
+                    "room": room,
+                    "type_label": localised(room_type),
+                    "errors": [],
+                    "tasks": [
+                        {
+                            "key": t["key"],
+                            "label": localised(t),
+                            "value": t.get("default_frequency", "each"),
+                        }
+                        for t in room_type["tasks"]
+                    ],
+                }
+            )
+        return rows
 
     def rows(self) -> list[dict[str, Any]]:
         """Rooms ready for the template: posted ones when re-displaying, else the initial."""
@@ -261,24 +297,7 @@ class ProspectForm(forms.ModelForm[Prospect]):
 
     class Meta:
         model = Prospect
-        fields = [
-            "civility",
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "address",
-            "postal_code",
-            "city",
-            "intervention_address",
-            "intervention_postal_code",
-            "intervention_city",
-            "adults",
-            "dependent_children",
-            "members_over_65",
-            "disabled_member",
-            "wants_immediate_advance",
-        ]
+        fields = PROSPECT_FIELDS
         widgets = {"phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

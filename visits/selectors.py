@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from visits.models import Visit
+from visits.models import Conflict, Prospect, Visit
+from visits.models.visit import PROSPECT_FIELDS
 
 if TYPE_CHECKING:
     from organisation.models import User
@@ -53,3 +54,46 @@ def agenda_days(*, user: User, start: date, end: date) -> list[AgendaDay]:
         )
         current += timedelta(days=1)
     return days
+
+
+def conflicts_for(*, user: User) -> QuerySet[Conflict]:
+    """Conflicts a person should see: an advisor's own, the agency's for a manager."""
+    conflicts = Conflict.objects.for_user(user).select_related("visit__prospect", "author")
+    if user.is_advisor:
+        conflicts = conflicts.filter(Q(visit__advisor=user) | Q(author=user))
+    return conflicts
+
+
+def conflict_rows(*, conflict: Conflict) -> list[dict[str, Any]]:
+    """One row per key of the edit: the device's value, the server's, and whether they clash."""
+    labels = _labels_for(conflict)
+    return [
+        {
+            "key": key,
+            "label": labels.get(key, key),
+            "mine": conflict.mine[key],
+            "theirs": conflict.theirs.get(key),
+            "clash": key in conflict.conflicting_keys,
+            "chosen": (conflict.resolution or {}).get(key),
+        }
+        for key in sorted(conflict.mine, key=lambda k: (k not in conflict.conflicting_keys, k))
+    ]
+
+
+def _labels_for(conflict: Conflict) -> dict[str, str]:
+    from visits.services import visit_catalogues
+    from visits.steps import localised
+
+    labels: dict[str, str] = {}
+    for catalogue in visit_catalogues(visit=conflict.visit):
+        for section in catalogue["sections"]:
+            for question in section["questions"]:
+                labels[f"answers.{question['key']}"] = localised(question)
+    fields = [(f"prospect.{name}", Prospect, name) for name in PROSPECT_FIELDS] + [
+        ("estimate.proposed_minutes", Visit, "proposed_minutes"),
+        ("estimate.override_reason", Visit, "override_reason"),
+    ]
+    for key, model, name in fields:
+        field = model._meta.get_field(name)
+        labels[key] = str(getattr(field, "verbose_name", name)).capitalize()
+    return labels

@@ -1,9 +1,16 @@
-"""Writes on visits. Each one is a single request's worth of change, replayable as is:
-it carries the version it was based on, and a stale version is refused, not merged."""
+"""Writes on visits. Each one is a single request's worth of change, replayable as is.
+
+A write names the version it was based on. Every accepted write raises the version and
+logs which keys it changed (``VisitChange``). A write based on an older version is still
+applied when nobody else changed the same keys since (the device's own earlier offline
+writes do not count); when someone else did, nothing is applied and a ``Conflict`` is
+stored with both versions, for a person to resolve. Nothing is overwritten silently.
+"""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,23 +22,20 @@ from django.utils.translation import gettext as _
 from organisation.models import Agency, Role, User
 from visits.catalogue import catalogue_as_dict, catalogue_current
 from visits.estimator import ESTIMATOR_VERSION, Estimate, estimate
-from visits.models import CatalogueStatus, CatalogueVersion, Prospect, Visit, VisitStatus
+from visits.models import (
+    CatalogueStatus,
+    CatalogueVersion,
+    Conflict,
+    Prospect,
+    Visit,
+    VisitChange,
+    VisitStatus,
+)
+from visits.models.visit import PROSPECT_FIELDS
 
 
 class VisitError(Exception):
     """A write that cannot be done; the message is for the person who tried."""
-
-
-class StaleVersion(VisitError):
-    def __init__(self, visit: Visit, base_version: int) -> None:
-        super().__init__(
-            _(
-                "This visit was changed elsewhere (version %(current)s, yours was %(base)s). "
-                "Reload it before saving again."
-            )
-            % {"current": visit.version, "base": base_version}
-        )
-        self.current_version = visit.version
 
 
 class WrongCatalogue(VisitError):
@@ -42,16 +46,130 @@ class TransitionNotAllowed(VisitError):
     pass
 
 
-def _lock(visit: Visit, base_version: int | None) -> Visit:
-    locked = Visit.objects.select_for_update().get(pk=visit.pk)
-    if base_version is not None and locked.version != base_version:
-        raise StaleVersion(locked, base_version)
+@dataclass
+class WriteContext:
+    """Who writes, from which device, on top of which version."""
+
+    base_version: int | None
+    user: User | None = None
+    device_id: str = ""
+    client_uuid: uuid.UUID | None = None
+
+
+@dataclass
+class WriteResult:
+    visit: Visit
+    conflict: Conflict | None = None
+    changed: list[str] = field(default_factory=list)
+
+
+def _lock(visit: Visit) -> Visit:
+    locked = Visit.objects.select_for_update().select_related("prospect").get(pk=visit.pk)
     if not locked.is_editable:
         raise VisitError(
             _("A visit that is %(status)s cannot be changed.")
             % {"status": locked.get_status_display()}
         )
     return locked
+
+
+def _current(visit: Visit, key: str) -> Any:
+    area, _sep, name = key.partition(".")
+    if area == "answers":
+        return visit.answers.get(name)
+    if area == "prospect":
+        return getattr(visit.prospect, name)
+    if area == "estimate":
+        return getattr(visit, name)
+    raise KeyError(key)
+
+
+def _set(visit: Visit, key: str, value: Any) -> None:
+    area, _sep, name = key.partition(".")
+    if area == "answers":
+        visit.answers = {**visit.answers, name: value}
+    elif area == "prospect":
+        setattr(visit.prospect, name, value)
+    elif area == "estimate":
+        setattr(visit, name, value)
+    else:
+        raise KeyError(key)
+
+
+def _foreign_keys(visit: Visit, ctx: WriteContext) -> set[str]:
+    """Keys changed since the write's base version by anyone but the writing device."""
+    if ctx.base_version is None or ctx.base_version >= visit.version:
+        return set()
+    changes = VisitChange.objects.filter(visit=visit, version__gt=ctx.base_version)
+    if ctx.device_id:
+        changes = changes.exclude(device_id=ctx.device_id)
+    keys: set[str] = set()
+    for change_keys in changes.values_list("keys", flat=True):
+        keys.update(change_keys)
+    # A change made before the log existed (or by a service that logs no keys) is
+    # unknown: treat every key as possibly changed rather than risk an overwrite.
+    logged = VisitChange.objects.filter(visit=visit, version__gt=ctx.base_version).count()
+    if logged < visit.version - ctx.base_version:
+        keys.add("*")
+    return keys
+
+
+def _write(
+    visit: Visit,
+    ctx: WriteContext,
+    *,
+    step: str,
+    changes: dict[str, Any],
+    complete: bool = True,
+    extra_fields: list[str] | None = None,
+) -> WriteResult:
+    """Apply ``changes`` (key → value) to a locked visit, or record a conflict."""
+    if ctx.base_version is not None and ctx.base_version > visit.version:
+        raise VisitError(_("This edit refers to a version of the visit that does not exist."))
+    changed = sorted(k for k, v in changes.items() if _current(visit, k) != v)
+    foreign = _foreign_keys(visit, ctx)
+    clashing = sorted(k for k in changed if k in foreign or "*" in foreign)
+    if clashing:
+        conflict = Conflict.objects.create(
+            visit=visit,
+            step=step,
+            client_uuid=ctx.client_uuid,
+            base_version=ctx.base_version or 0,
+            server_version=visit.version,
+            mine={k: changes[k] for k in changed},
+            theirs={k: _current(visit, k) for k in changed},
+            conflicting_keys=clashing,
+            author=ctx.user,
+            device_id=ctx.device_id,
+        )
+        return WriteResult(visit=visit, conflict=conflict, changed=changed)
+    for key in changed:
+        _set(visit, key, changes[key])
+    if any(k.startswith("prospect.") for k in changed):
+        visit.prospect.save()
+    if visit.status == VisitStatus.SCHEDULED:
+        _transition(visit, VisitStatus.IN_PROGRESS)
+    elif visit.status == VisitStatus.NEEDS_CAPTURED and step != "estimate" and changed:
+        # Changed needs make the estimate out of date: back to capture.
+        _transition(visit, VisitStatus.IN_PROGRESS)
+    if complete and step not in visit.completed_steps:
+        visit.completed_steps = [*visit.completed_steps, step]
+    visit.version += 1
+    visit.save(
+        update_fields=[
+            "answers",
+            "completed_steps",
+            "version",
+            "status",
+            "status_reason",
+            "updated_at",
+            *(extra_fields or []),
+        ]
+    )
+    VisitChange.objects.create(
+        visit=visit, version=visit.version, keys=changed, device_id=ctx.device_id, user=ctx.user
+    )
+    return WriteResult(visit=visit, changed=changed)
 
 
 def visit_catalogues(*, visit: Visit) -> list[dict[str, Any]]:
@@ -102,63 +220,41 @@ def _transition(visit: Visit, to: str, reason: str = "") -> None:
     visit.status_reason = reason
 
 
-def _touch(visit: Visit, step: str | None, fields: list[str]) -> None:
-    if step and step not in visit.completed_steps:
-        visit.completed_steps = [*visit.completed_steps, step]
-    visit.version += 1
-    visit.save(
-        update_fields=[
-            *fields,
-            "completed_steps",
-            "version",
-            "status",
-            "status_reason",
-            "updated_at",
-        ]
-    )
-
-
 @transaction.atomic
 def visit_save_answers(
     *,
     visit: Visit,
     step: str,
     answers: dict[str, Any],
-    base_version: int | None,
+    ctx: WriteContext,
     catalogue_ids: list[int],
     complete: bool = True,
-) -> Visit:
-    """Record one step's answers (all or nothing) and move a scheduled visit in progress."""
-    visit = _lock(visit, base_version)
+) -> WriteResult:
+    """Record one step's answers, all or nothing."""
+    visit = _lock(visit)
     _bind_catalogues(visit, catalogue_ids)
-    if visit.status == VisitStatus.SCHEDULED:
-        _transition(visit, VisitStatus.IN_PROGRESS)
-    elif visit.status == VisitStatus.NEEDS_CAPTURED:
-        # Changed needs make the estimate out of date: back to capture.
-        _transition(visit, VisitStatus.IN_PROGRESS)
-    visit.answers = {**visit.answers, **answers}
-    _touch(visit, step if complete else None, ["answers"])
-    return visit
+    changes = {f"answers.{k}": v for k, v in answers.items()}
+    return _write(visit, ctx, step=step, changes=changes, complete=complete)
 
 
 @transaction.atomic
 def visit_save_prospect(
     *,
     visit: Visit,
-    prospect: Prospect,
+    fields: dict[str, Any],
     consent_given: bool,
-    base_version: int | None,
+    ctx: WriteContext,
     consent_text_version: str,
-) -> Visit:
-    visit = _lock(visit, base_version)
+) -> WriteResult:
+    visit = _lock(visit)
+    prospect = visit.prospect
     if consent_given and not prospect.consent_at:
+        # Consent is a fact of this moment, not a value that can conflict.
         prospect.consent_at = timezone.now()
         prospect.consent_text_version = consent_text_version
-    prospect.save()
-    if visit.status == VisitStatus.SCHEDULED:
-        _transition(visit, VisitStatus.IN_PROGRESS)
-    _touch(visit, "prospect", [])
-    return visit
+        prospect.save(update_fields=["consent_at", "consent_text_version", "updated_at"])
+    changes = {f"prospect.{k}": v for k, v in fields.items() if k in PROSPECT_FIELDS}
+    return _write(visit, ctx, step="prospect", changes=changes)
 
 
 def visit_estimate(*, visit: Visit) -> Estimate:
@@ -171,27 +267,29 @@ def visit_estimate(*, visit: Visit) -> Estimate:
 
 @transaction.atomic
 def visit_confirm_estimate(
-    *, visit: Visit, proposed_minutes: int | None, reason: str, base_version: int | None
-) -> Visit:
+    *, visit: Visit, proposed_minutes: int | None, reason: str, ctx: WriteContext
+) -> WriteResult:
     """Store the server's estimate (the authority) and the advisor's figure; needs captured."""
-    visit = _lock(visit, base_version)
+    visit = _lock(visit)
     if not visit.catalogue_versions.exists():
         raise VisitError(_("Answer the questionnaire before the estimate."))
     result = visit_estimate(visit=visit)
     if result["minutes_per_week"] == 0:
         raise VisitError(_("Nothing to estimate yet: add rooms, ironing or garden work first."))
-    visit.estimate = dict(result)
-    visit.estimated_minutes = result["minutes_per_week"]
-    visit.estimator_version = ESTIMATOR_VERSION
-    if proposed_minutes is None or proposed_minutes == visit.estimated_minutes:
-        visit.proposed_minutes, visit.override_reason = visit.estimated_minutes, ""
+    estimated = result["minutes_per_week"]
+    if proposed_minutes is None or proposed_minutes == estimated:
+        proposed, why = estimated, ""
     else:
-        visit.proposed_minutes, visit.override_reason = proposed_minutes, reason.strip()
-    _transition(visit, VisitStatus.NEEDS_CAPTURED)
-    _touch(
+        proposed, why = proposed_minutes, reason.strip()
+    visit.estimate = dict(result)
+    visit.estimated_minutes = estimated
+    visit.estimator_version = ESTIMATOR_VERSION
+    write = _write(
         visit,
-        "estimate",
-        [
+        ctx,
+        step="estimate",
+        changes={"estimate.proposed_minutes": proposed, "estimate.override_reason": why},
+        extra_fields=[
             "estimate",
             "estimated_minutes",
             "estimator_version",
@@ -199,20 +297,24 @@ def visit_confirm_estimate(
             "override_reason",
         ],
     )
-    return visit
+    if write.conflict is None:
+        _transition(visit, VisitStatus.NEEDS_CAPTURED)
+        visit.save(update_fields=["status", "status_reason"])
+    return write
 
 
 @transaction.atomic
-def visit_set_status(*, visit: Visit, status: str, reason: str) -> Visit:
+def visit_set_status(*, visit: Visit, status: str, reason: str, user: User | None = None) -> Visit:
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     _transition(visit, status, reason)
     visit.version += 1
     visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
+    VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"], user=user)
     return visit
 
 
 @transaction.atomic
-def visit_assign(*, visit: Visit, advisor: User) -> Visit:
+def visit_assign(*, visit: Visit, advisor: User, user: User | None = None) -> Visit:
     if (
         advisor.role != Role.ADVISOR
         or not advisor.memberships.filter(agency_id=visit.agency_id).exists()
@@ -222,7 +324,32 @@ def visit_assign(*, visit: Visit, advisor: User) -> Visit:
     visit.advisor = advisor
     visit.version += 1
     visit.save(update_fields=["advisor", "version", "updated_at"])
+    VisitChange.objects.create(visit=visit, version=visit.version, keys=["advisor"], user=user)
     return visit
+
+
+@transaction.atomic
+def conflict_resolve(*, conflict: Conflict, keep: dict[str, str], user: User) -> Conflict:
+    """Apply, key by key, the device's value ("mine") or the server's ("theirs")."""
+    conflict = Conflict.objects.select_for_update().get(pk=conflict.pk)
+    if not conflict.is_open:
+        raise VisitError(_("This conflict is already resolved."))
+    if set(keep) != set(conflict.mine) or not set(keep.values()) <= {"mine", "theirs"}:
+        raise VisitError(_("Choose, for every answer, the value to keep."))
+    visit = _lock(conflict.visit)
+    chosen = {k: conflict.mine[k] for k, side in keep.items() if side == "mine"}
+    # The person has seen the server's current values: this write is based on them.
+    ctx = WriteContext(base_version=visit.version, user=user)
+    write = _write(visit, ctx, step=conflict.step, changes=chosen, complete=False)
+    if write.conflict is not None:  # cannot happen on the current version; be explicit
+        raise VisitError(_("The visit changed again; reload the conflict."))
+    conflict.resolved_at = timezone.now()
+    conflict.resolved_by = user
+    conflict.resolution = {
+        k: (conflict.mine[k] if side == "mine" else conflict.theirs[k]) for k, side in keep.items()
+    }
+    conflict.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+    return conflict
 
 
 @transaction.atomic

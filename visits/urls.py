@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits.views import agenda, steps, visit
+from visits.views import agenda, conflicts, offline, steps, visit
 
 app_name = "visits"
 
@@ -11,4 +11,10 @@ urlpatterns = [
     path("visites/<int:pk>/affecter/", visit.visit_assign_view, name="visit_assign"),
     path("visites/<int:pk>/statut/", visit.visit_status_view, name="visit_status"),
     path("visites/<int:pk>/etapes/<slug:step>/", steps.visit_step, name="visit_step"),
+    path("visites/<int:pk>/donnees.json", offline.visit_data, name="visit_data"),
+    path("conflits/", conflicts.conflict_list, name="conflict_list"),
+    path("conflits/<int:pk>/", conflicts.conflict_detail, name="conflict_detail"),
+    path("hors-ligne/", offline.offline_page, name="offline_page"),
+    path("hors-ligne/jeton/", offline.csrf_token, name="csrf_token"),
+    path("hors-ligne/preparation/", offline.preparation, name="preparation"),
 ]

@@ -1,12 +1,139 @@
 // NOMAD web page glue. No inline script anywhere: the Content Security Policy forbids it.
-(function () {
-  "use strict";
-  // Move focus to the main region after an htmx swap of the agenda, for screen readers.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var heading = event.detail.target.querySelector("h2, h1");
-    if (heading) {
-      heading.setAttribute("tabindex", "-1");
-      heading.focus({ preventScroll: true });
-    }
-  });
-})();
+import { getMeta, wipe } from "./idb.js";
+import { earliestRetry, forVisit, records, replay, status, STATES } from "./sync.js";
+import { initStepForms } from "./offline-forms.js";
+import { prepare, preparedVisits } from "./prepare.js";
+
+const indicator = document.getElementById("sync");
+const texts = indicator ? JSON.parse(indicator.dataset.texts) : {};
+const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_, k) => values[k]);
+let retryTimer = null;
+
+async function refreshIndicator() {
+  if (!indicator) return;
+  const s = await status();
+  const online = navigator.onLine;
+  indicator.dataset.state = s.needsLogin ? "login" : online ? "online" : "offline";
+  const parts = [online ? texts.online : texts.offline, fmt(texts.waiting, { n: s.waiting })];
+  if (s.lastSuccess) parts.push(fmt(texts.lastSuccess, { time: new Date(s.lastSuccess).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) }));
+  indicator.querySelector("[data-sync-text]").textContent = parts.join(" · ");
+  const problem = indicator.querySelector("[data-sync-problem]");
+  problem.replaceChildren();
+  if (s.needsLogin) {
+    const a = document.createElement("a");
+    a.href = `/accounts/login/?next=${encodeURIComponent(location.pathname)}`;
+    a.textContent = texts.needsLogin;
+    problem.append(a);
+  } else if (s.conflicts.length || s.rejected.length) {
+    const a = document.createElement("a");
+    a.href = s.conflicts[0]?.conflictUrl || `/visites/${s.rejected[0].visitId}/etapes/${s.rejected[0].step}/`;
+    a.textContent = s.conflicts.length ? fmt(texts.conflicts, { n: s.conflicts.length }) : fmt(texts.rejected, { n: s.rejected.length });
+    problem.append(a);
+  } else if (s.lastError && s.waiting) {
+    problem.textContent = fmt(texts.lastError, { error: s.lastError });
+  }
+  indicator.hidden = false;
+  await decorateVisits();
+}
+
+async function decorateVisits() {
+  const prepared = await preparedVisits();
+  const waiting = await records();
+  for (const el of document.querySelectorAll("[data-visit-badges]")) {
+    const id = Number(el.dataset.visitBadges);
+    el.replaceChildren();
+    const add = (text, cls) => {
+      const span = document.createElement("span");
+      span.className = `badge ${cls}`;
+      span.textContent = text;
+      el.append(span);
+    };
+    if (prepared[id]) add(texts.prepared, "badge--offline");
+    const mine = waiting.filter((r) => r.visitId === id);
+    const pending = mine.filter((r) => r.state === STATES.PENDING).length;
+    if (pending) add(fmt(texts.waiting, { n: pending }), "badge--waiting");
+    if (mine.some((r) => r.state === STATES.CONFLICT)) add(texts.conflict, "badge--conflict");
+  }
+}
+
+async function sync() {
+  clearTimeout(retryTimer);
+  if (navigator.onLine) await replay().catch(() => {});
+  await refreshIndicator();
+  const wait = await earliestRetry();
+  if (wait !== null && navigator.onLine) retryTimer = setTimeout(sync, Math.max(wait, 500));
+}
+
+function setUpPreparation() {
+  const box = document.querySelector("[data-prepare]");
+  if (!box) return;
+  const bar = box.querySelector("progress");
+  const label = box.querySelector("[data-prepare-status]");
+  for (const button of box.querySelectorAll("button[data-period]")) {
+    button.addEventListener("click", async () => {
+      box.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+      bar.hidden = false;
+      bar.value = 0;
+      label.textContent = texts.preparing;
+      try {
+        const result = await prepare(button.dataset.period, (done, total, who) => {
+          bar.max = total;
+          bar.value = done;
+          label.textContent = `${texts.preparing} ${done}/${total}${who ? ` · ${who}` : ""}`;
+        });
+        label.textContent = fmt(texts.prepared_n, { n: result.visits });
+      } catch (error) {
+        label.textContent = `${texts.prepareFailed} (${error.message})`;
+      }
+      box.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+      await decorateVisits();
+    });
+  }
+}
+
+function setUpLogout() {
+  for (const form of document.querySelectorAll("form[data-logout]")) {
+    form.addEventListener("submit", async (event) => {
+      if (form.dataset.confirmed) return;
+      event.preventDefault();
+      await replay().catch(() => {});
+      const left = (await records()).filter((r) => r.state !== STATES.CONFLICT).length;
+      // Never silently: unsent work is named before the device forgets it.
+      if (left && !window.confirm(fmt(texts.logoutWarning, { n: left }))) return;
+      await wipe().catch(() => {});
+      for (const name of await caches.keys()) if (name.startsWith("nomad-")) await caches.delete(name);
+      form.dataset.confirmed = "1";
+      form.submit();
+    });
+  }
+}
+
+async function start() {
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" }).catch(() => {});
+  }
+  setUpPreparation();
+  setUpLogout();
+  window.addEventListener("online", sync);
+  window.addEventListener("offline", refreshIndicator);
+  try {
+    new BroadcastChannel("nomad-sync").onmessage = refreshIndicator;
+  } catch (e) { /* older browsers: the indicator refreshes on the next event */ }
+  if (document.body.dataset.authenticated) {
+    await initStepForms();
+    await sync();
+  }
+  document.documentElement.dataset.offlineReady = "1";
+}
+
+// Move focus to the swapped region after an htmx swap, for screen readers.
+document.addEventListener("htmx:afterSwap", (event) => {
+  const heading = event.detail.target.querySelector("h2, h1");
+  if (heading) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+  }
+});
+
+start();
+export { forVisit, getMeta };

@@ -9,6 +9,7 @@ from visits.models.catalogue import (
     Section,
     Step,
 )
+from visits.models.sync import Conflict, Submission, VisitChange
 from visits.models.visit import (
     TRANSITIONS,
     Activity,
@@ -24,6 +25,7 @@ __all__ = [
     "CatalogueStatus",
     "CatalogueVersion",
     "Channel",
+    "Conflict",
     "Norm",
     "Prospect",
     "Question",
@@ -32,6 +34,8 @@ __all__ = [
     "RoomType",
     "Section",
     "Step",
+    "Submission",
     "Visit",
+    "VisitChange",
     "VisitStatus",
 ]

@@ -82,6 +82,27 @@ class Prospect(models.Model):
         return f"{self.address}, {self.postal_code} {self.city}"
 
 
+# What the advisor edits on the prospect step (consent is recorded separately).
+PROSPECT_FIELDS = [
+    "civility",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address",
+    "postal_code",
+    "city",
+    "intervention_address",
+    "intervention_postal_code",
+    "intervention_city",
+    "adults",
+    "dependent_children",
+    "members_over_65",
+    "disabled_member",
+    "wants_immediate_advance",
+]
+
+
 class Activity(models.TextChoices):
     HOUSEKEEPING = "housekeeping", _("Housekeeping and ironing")
     GARDENING = "gardening", _("Gardening")

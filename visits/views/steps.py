@@ -4,10 +4,13 @@ from. Without JavaScript: 303 to the next step. With htmx: the next step's parti
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,10 +28,12 @@ from visits.forms import (
     RoomsForm,
     from_answer,
 )
-from visits.models import Visit
+from visits.models import Conflict, Prospect, Submission, Visit
+from visits.models.visit import PROSPECT_FIELDS
 from visits.services import (
-    StaleVersion,
     VisitError,
+    WriteContext,
+    WriteResult,
     WrongCatalogue,
     visit_catalogues,
     visit_confirm_estimate,
@@ -37,6 +42,7 @@ from visits.services import (
     visit_save_prospect,
 )
 from visits.steps import StepDef, questions_of, room_types_of, step_sections, visit_steps
+from visits.submissions import DEVICE_HEADER, SYNC_HEADER, submission_hash
 from visits.views.access import get_visit_for_user
 
 
@@ -173,46 +179,92 @@ class StepPage:
         return out
 
 
-def _save(page: StepPage) -> HttpResponse:
+@dataclass
+class Outcome:
+    """What a step POST came to, before it is answered as a page, a partial or JSON."""
+
+    status: int
+    visit: Visit
+    stay: bool = False
+    conflict: Conflict | None = None
+    message: str = ""
+    errors: dict[str, Any] = field(default_factory=dict)
+    #: Forms to show again with their errors (page and partial answers only).
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _context(request: AuthenticatedHttpRequest, data: QueryDict) -> WriteContext:
+    try:
+        client_uuid = uuid.UUID(data.get("submission_id", ""))
+    except ValueError:
+        client_uuid = None
+    return WriteContext(
+        base_version=_base_version(data),
+        user=request.user,
+        device_id=request.headers.get(DEVICE_HEADER, "")[:64],
+        client_uuid=client_uuid,
+    )
+
+
+def _invalid(
+    page: StepPage,
+    forms_context: dict[str, Any],
+    form: Any,
+    rooms: RoomsForm | None = None,
+    message: str = "",
+) -> Outcome:
+    errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
+    if rooms is not None:
+        errors.update(rooms.error_data())
+    return Outcome(422, page.visit, message=message, errors=errors, context=forms_context)
+
+
+def _written(page: StepPage, write: WriteResult, stay: bool = False) -> Outcome:
+    if write.conflict is not None:
+        return Outcome(409, write.visit, conflict=write.conflict, context=page.forms())
+    return Outcome(200, write.visit, stay=stay)
+
+
+def _save(page: StepPage, ctx: WriteContext) -> Outcome:
     request, visit = page.request, page.visit
     data = request.POST
-    base_version = _base_version(data)
     kind = page.step.kind
     try:
         if kind == "prospect":
-            form = ProspectForm(data, instance=visit.prospect)
+            form = ProspectForm(data, instance=Prospect.objects.get(pk=visit.prospect_id))
             if not form.is_valid():
-                return page.render(status=422, form=form)
-            visit = visit_save_prospect(
+                return _invalid(page, {"form": form}, form)
+            fields = {k: form.cleaned_data[k] for k in PROSPECT_FIELDS}
+            write = visit_save_prospect(
                 visit=visit,
-                prospect=form.save(commit=False),
-                base_version=base_version,
+                fields=fields,
+                ctx=ctx,
                 consent_given=form.cleaned_data["consent"],
                 consent_text_version=CONSENT_TEXT_VERSION,
             )
-            return page.after_save(visit)
+            return _written(page, write)
         if kind == "catalogue":
-            return _save_questions(page, data, base_version)
+            return _save_questions(page, data, ctx)
         if kind == "estimate":
             estimated = visit_estimate(visit=visit)["minutes_per_week"]
             estimate_form = EstimateForm(data, estimated=estimated)
             if not estimate_form.is_valid():
-                return page.render(status=422, **page._estimate_context(estimate_form))
-            visit = visit_confirm_estimate(
+                return _invalid(page, page._estimate_context(estimate_form), estimate_form)
+            write = visit_confirm_estimate(
                 visit=visit,
-                base_version=base_version,
+                ctx=ctx,
                 proposed_minutes=estimate_form.cleaned_data["proposed_minutes"],
                 reason=estimate_form.cleaned_data["override_reason"],
             )
-            return page.after_save(visit)
-    except (StaleVersion, WrongCatalogue) as exc:
-        return page.render(status=409, conflict=str(exc), **page.forms())
+            return _written(page, write)
+    except WrongCatalogue as exc:
+        return Outcome(409, visit, message=str(exc), context=page.forms())
     except VisitError as exc:
-        return page.render(status=422, error=str(exc), **page.forms())
+        return Outcome(422, visit, message=str(exc), context=page.forms())
     raise Http404  # the summary takes no POST
 
 
-def _save_questions(page: StepPage, data: QueryDict, base_version: int | None) -> HttpResponse:
+def _save_questions(page: StepPage, data: QueryDict, ctx: WriteContext) -> Outcome:
     questions = questions_of(catalogues=page.catalogues, step=page.step.key)
     op = data.get("op", "")
     form = QuestionsForm(data, questions=questions, partial=bool(op))
@@ -223,26 +275,90 @@ def _save_questions(page: StepPage, data: QueryDict, base_version: int | None) -
     unknown = sorted(set(data) - known)
     valid = form.is_valid() & (rooms.is_valid() if rooms else True)
     if unknown:
-        return page.render(
-            status=422,
-            error=_("Unknown questions: %(keys)s") % {"keys": ", ".join(unknown)},
-            **page._catalogue_context(form, rooms),
-        )
+        message = _("Unknown questions: %(keys)s") % {"keys": ", ".join(unknown)}
+        return _invalid(page, page._catalogue_context(form, rooms), form, message=message)
     if not valid:
-        return page.render(status=422, **page._catalogue_context(form, rooms))
+        return _invalid(page, page._catalogue_context(form, rooms), form, rooms)
     answers = form.answers()
     if rooms is not None:
         answers["rooms"] = rooms.apply(op)
-    visit = visit_save_answers(
+    write = visit_save_answers(
         visit=page.visit,
         step=page.step.key,
         answers=answers,
         complete=not op,
-        base_version=base_version,
+        ctx=ctx,
         catalogue_ids=_catalogue_ids(data),
     )
     # A room added, copied or removed: stay on the step to go on editing it.
-    return page.after_save(visit, stay=bool(op))
+    return _written(page, write, stay=bool(op))
+
+
+def _json(page: StepPage, outcome: Outcome) -> dict[str, Any]:
+    body: dict[str, Any] = {"status": outcome.status, "version": outcome.visit.version}
+    if outcome.status == 200:
+        target = page.step if outcome.stay or page.next is None else page.next
+        body["next_url"] = _step_url(outcome.visit, target.key)
+    if outcome.conflict is not None:
+        body["conflict_url"] = reverse("visits:conflict_detail", args=[outcome.conflict.pk])
+    if outcome.message:
+        body["message"] = outcome.message
+    if outcome.errors:
+        body["errors"] = outcome.errors
+    return body
+
+
+def _answer(page: StepPage, outcome: Outcome) -> HttpResponse:
+    if page.request.headers.get(SYNC_HEADER) == "1":
+        return JsonResponse(_json(page, outcome), status=outcome.status)
+    if outcome.status == 200:
+        return page.after_save(outcome.visit, stay=outcome.stay)
+    extra: dict[str, Any] = dict(outcome.context)
+    if outcome.conflict is not None:
+        extra["conflict"] = _(
+            "Someone else changed these answers in the meantime. "
+            "Your version is kept: choose what to keep."
+        )
+        extra["conflict_url"] = reverse("visits:conflict_detail", args=[outcome.conflict.pk])
+    elif outcome.status == 409:
+        extra["conflict"] = outcome.message
+    elif outcome.message:
+        extra["error"] = outcome.message
+    return page.render(status=outcome.status, **extra)
+
+
+def _post(page: StepPage) -> HttpResponse:
+    data = page.request.POST
+    ctx = _context(page.request, data)
+    digest = submission_hash(data)
+    with transaction.atomic():
+        # One write at a time per visit, so a replay racing its original sees its answer.
+        Visit.objects.select_for_update().filter(pk=page.visit.pk).exists()
+        if ctx.client_uuid is not None:
+            previous = Submission.objects.filter(client_uuid=ctx.client_uuid).first()
+            if previous is not None:
+                if previous.body_hash != digest or previous.visit_id != page.visit.pk:
+                    outcome = Outcome(
+                        422,
+                        page.visit,
+                        message=_(
+                            "This submission id was already used for other data: "
+                            "nothing was changed."
+                        ),
+                    )
+                    return _answer(page, outcome)
+                return JsonResponse(previous.response, status=previous.status_code)
+        outcome = _save(page, ctx)
+        if ctx.client_uuid is not None and outcome.status in (200, 409):
+            Submission.objects.create(
+                client_uuid=ctx.client_uuid,
+                visit=page.visit,
+                body_hash=digest,
+                status_code=outcome.status,
+                response=_json(page, outcome),
+                device_id=ctx.device_id,
+            )
+    return _answer(page, outcome)
 
 
 @require_http_methods(["GET", "POST"])
@@ -252,5 +368,5 @@ def visit_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpRes
     visit = get_visit_for_user(request, pk)
     page = StepPage(request, visit, step)
     if request.method == "POST":
-        return _save(page)
+        return _post(page)
     return page.render(**page.forms())

@@ -1,0 +1,69 @@
+// Minimal promise wrapper over IndexedDB, shared by the pages and the service worker.
+const DB_NAME = "nomad";
+const DB_VERSION = 1;
+
+let opening = null;
+
+export function openDb() {
+  if (!opening) {
+    opening = new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = () => {
+        const db = request.result;
+        // Every write waiting to reach the server, oldest first by "seq".
+        const outbox = db.createObjectStore("outbox", { keyPath: "id" });
+        outbox.createIndex("seq", "seq");
+        outbox.createIndex("visit", "visitId");
+        db.createObjectStore("prepared", { keyPath: "visitId" });
+        db.createObjectStore("meta", { keyPath: "key" });
+      };
+      request.onsuccess = () => {
+        const db = request.result;
+        db.onversionchange = () => { db.close(); opening = null; };
+        resolve(db);
+      };
+      request.onerror = () => { opening = null; reject(request.error); };
+      request.onblocked = () => reject(new Error("IndexedDB blocked"));
+    });
+  }
+  return opening;
+}
+
+function done(request) {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+export async function tx(store, mode, work) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const transaction = db.transaction(store, mode);
+    let result;
+    Promise.resolve(work(transaction.objectStore(store), done)).then((value) => { result = value; }, reject);
+    transaction.oncomplete = () => resolve(result);
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error || new Error("aborted"));
+  });
+}
+
+export const put = (store, value) => tx(store, "readwrite", (s, d) => d(s.put(value)));
+export const get = (store, key) => tx(store, "readonly", (s, d) => d(s.get(key)));
+export const del = (store, key) => tx(store, "readwrite", (s, d) => d(s.delete(key)));
+export const all = (store) => tx(store, "readonly", (s, d) => d(s.getAll()));
+
+export async function getMeta(key, fallback = null) {
+  const row = await get("meta", key);
+  return row ? row.value : fallback;
+}
+
+export const setMeta = (key, value) => put("meta", { key, value });
+
+export async function wipe() {
+  if (opening) {
+    (await opening).close();
+    opening = null;
+  }
+  await done(indexedDB.deleteDatabase(DB_NAME));
+}

@@ -1,0 +1,196 @@
+// Step forms that work without network: rooms edited on the device, every submit written
+// to the offline queue before it is sent, drafts shown again, the estimate computed here.
+import { all, get } from "./idb.js";
+import { STATES, enqueue, forVisit, replay } from "./sync.js";
+import { estimate } from "./estimator.js";
+
+const ROOM_FIELD = /^rooms-(\d+|__N__)-/;
+
+// ---- Rooms: add, duplicate, remove on the device -----------------------------------
+function renumber(form) {
+  const rows = [...form.querySelectorAll("[data-rooms] > [data-room]")];
+  rows.forEach((row, n) => {
+    for (const el of row.querySelectorAll("[name], [id], [for], button[value]")) {
+      for (const attr of ["name", "id", "for"]) {
+        const value = el.getAttribute(attr);
+        if (value && ROOM_FIELD.test(value)) el.setAttribute(attr, value.replace(ROOM_FIELD, `rooms-${n}-`));
+      }
+      if (el.tagName === "BUTTON" && /^(duplicate|remove):/.test(el.value)) el.value = el.value.replace(/:.*/, `:${n}`);
+    }
+  });
+  form.querySelector("[data-rooms-total]").value = rows.length;
+  const empty = form.querySelector("[data-rooms-empty]");
+  if (empty) empty.hidden = rows.length > 0;
+}
+
+function addRoom(form, type) {
+  const template = form.querySelector(`template[data-room-template="${type}"]`);
+  if (!template) return null;
+  const row = template.content.firstElementChild.cloneNode(true);
+  row.querySelector('[name$="-uid"]').value = crypto.randomUUID();
+  form.querySelector("[data-rooms]").append(row);
+  renumber(form);
+  return row;
+}
+
+function roomOp(form, op) {
+  const [action, arg] = op.split(":");
+  const rows = [...form.querySelectorAll("[data-rooms] > [data-room]")];
+  if (action === "add") {
+    addRoom(form, arg)?.querySelector("input[type=text]")?.focus();
+  } else if (action === "remove" && rows[arg]) {
+    rows[arg].remove();
+    renumber(form);
+  } else if (action === "duplicate" && rows[arg]) {
+    const copy = rows[arg].cloneNode(true);
+    // cloneNode copies attributes, not what was typed or chosen: carry the values over.
+    const source = rows[arg].querySelectorAll("input, select, textarea");
+    copy.querySelectorAll("input, select, textarea").forEach((el, i) => { el.value = source[i].value; });
+    copy.querySelector('[name$="-uid"]').value = crypto.randomUUID();
+    rows[arg].after(copy);
+    renumber(form);
+  }
+}
+
+// ---- Drafts: what was entered on the device, shown again -----------------------------
+function fill(form, pairs) {
+  const rooms = form.querySelector("[data-rooms]");
+  if (rooms) {
+    rooms.querySelectorAll("[data-room]").forEach((row) => row.remove());
+    const types = pairs.filter(([name]) => /^rooms-\d+-type$/.test(name));
+    for (const [, type] of types) addRoom(form, type);
+  }
+  const values = new Map();
+  for (const [name, value] of pairs) values.set(name, [...(values.get(name) || []), value]);
+  for (const el of form.elements) {
+    if (!el.name || el.type === "hidden" && !ROOM_FIELD.test(el.name) || el.name === "csrfmiddlewaretoken") continue;
+    const given = values.get(el.name) || [];
+    if (el.type === "checkbox" || el.type === "radio") el.checked = given.includes(el.value);
+    else if (given.length) el.value = given[0];
+    else if (el.tagName !== "SELECT") el.value = "";
+  }
+}
+
+async function latestDraft(visitId, step) {
+  const mine = (await forVisit(visitId)).filter((r) => r.step === step && r.state !== STATES.CONFLICT);
+  return mine[mine.length - 1] || null;
+}
+
+// ---- Submitting: the device first, then the network ---------------------------------
+function showMessage(form, html) {
+  const box = form.closest("#step")?.querySelector("[data-step-message]");
+  if (!box) return;
+  box.innerHTML = html;
+  box.hidden = false;
+  box.scrollIntoView({ block: "center" });
+}
+
+async function submit(form, submitter) {
+  if (!form.checkValidity()) {
+    form.reportValidity();
+    return;
+  }
+  const visitId = Number(form.dataset.visitId);
+  const pairs = [...new FormData(form, submitter)].filter(([name]) => name !== "op" && name !== "csrfmiddlewaretoken");
+  const record = await enqueue({ url: form.action, visitId, step: form.dataset.offlineStep, pairs });
+  if (navigator.onLine) await replay();
+  const after = await get("outbox", record.id);
+  if (!after) {
+    window.location.assign(form.dataset.nextUrl);
+  } else if (after.state === STATES.REJECTED) {
+    // Online and refused: let the server show its errors next to the fields.
+    const { del } = await import("./idb.js");
+    await del("outbox", record.id);
+    HTMLFormElement.prototype.submit.call(form);
+  } else if (after.state === STATES.CONFLICT) {
+    showMessage(form, `<p>${form.dataset.conflictText || ""}</p><p><a href="${after.conflictUrl}">${form.dataset.conflictLink || "→"}</a></p>`);
+  } else {
+    // Not sent (no network, server unavailable): kept on the device; carry on.
+    window.location.assign(form.dataset.nextUrl);
+  }
+}
+
+// ---- The estimate, from the prepared norms and the answers on the device ------------
+function pairsToAnswers(pairs, catalogues) {
+  const types = {};
+  for (const c of catalogues) for (const s of c.sections) for (const q of s.questions) types[q.key] = q.type;
+  const answers = {};
+  const rooms = {};
+  for (const [name, value] of pairs) {
+    const room = /^rooms-(\d+)-(.+)$/.exec(name);
+    if (room) {
+      const r = (rooms[room[1]] ||= { tasks: {} });
+      if (room[2].startsWith("task-")) r.tasks[room[2].slice(5)] = value;
+      else r[room[2]] = value;
+      continue;
+    }
+    const type = types[name];
+    if (!type) continue;
+    if (type === "multi_choice") answers[name] = [...(answers[name] || []), value];
+    else if (type === "number") answers[name] = value === "" ? null : Number(value.replace(",", "."));
+    else answers[name] = value;
+  }
+  if (pairs.some(([name]) => name === "rooms-TOTAL")) {
+    answers.rooms = Object.keys(rooms).sort((a, b) => a - b).map((k) => rooms[k]);
+  }
+  return answers;
+}
+
+async function offlineEstimate(form) {
+  const box = document.querySelector("[data-offline-estimate]");
+  if (!box) return;
+  const visitId = Number(form.dataset.visitId);
+  const local = (await forVisit(visitId)).filter((r) => r.state === STATES.PENDING);
+  if (navigator.onLine && !local.length) return; // the server's figure is up to date
+  let data;
+  try {
+    data = await (await fetch(form.dataset.dataUrl, { credentials: "same-origin" })).json();
+  } catch (error) {
+    return; // not prepared: the page says what the server knew
+  }
+  let answers = { ...data.visit.answers };
+  for (const record of local) answers = { ...answers, ...pairsToAnswers(record.pairs, data.catalogues) };
+  const result = estimate({ catalogues: data.catalogues, answers, min_minutes: data.min_minutes });
+  const english = document.documentElement.lang.startsWith("en");
+  const hours = (m) => (m >= 60 ? `${Math.floor(m / 60)} h${m % 60 ? ` ${String(m % 60).padStart(2, "0")}` : ""}` : `${m} min`);
+  const body = box.querySelector("[data-offline-estimate-body]");
+  body.replaceChildren();
+  for (const a of result.activities) {
+    const p = document.createElement("p");
+    p.className = "estimate__figure";
+    p.innerHTML = `<strong>${hours(a.minutes_per_intervention)}</strong> / intervention · <strong>${hours(a.minutes_per_week)}</strong> / ${english ? "week" : "semaine"}`;
+    const table = document.createElement("table");
+    table.className = "breakdown";
+    for (const l of a.lines) {
+      const row = table.insertRow();
+      row.insertCell().textContent = english ? l.label_en : l.label_fr;
+      row.insertCell().textContent = `${String(l.minutes).replace(".", english ? "." : ",")} min`;
+    }
+    body.append(p, table);
+  }
+  box.dataset.minutesPerWeek = result.minutes_per_week;
+  box.hidden = false;
+  document.querySelectorAll(".estimate:not([data-offline-estimate])").forEach((el) => { el.hidden = true; });
+}
+
+export async function initStepForms() {
+  for (const form of document.querySelectorAll("form[data-offline-step]")) {
+    const visitId = Number(form.dataset.visitId);
+    const draft = await latestDraft(visitId, form.dataset.offlineStep);
+    if (draft) fill(form, draft.pairs);
+    form.addEventListener("click", (event) => {
+      const button = event.target.closest("button[name=op]");
+      if (!button) return;
+      event.preventDefault();
+      roomOp(form, button.value);
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      submit(form, event.submitter);
+    });
+    if (form.dataset.offlineStep === "estimate") offlineEstimate(form).catch(() => {});
+    form.dataset.offlineReady = "1";
+  }
+}
+
+export { all, pairsToAnswers };

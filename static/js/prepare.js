@@ -1,0 +1,39 @@
+// "Prepare my day / my week": cache every page and data file the coming visits need.
+import { put, all } from "./idb.js";
+
+const PREPARED = "nomad-prepared";
+
+export async function preparedVisits() {
+  return Object.fromEntries((await all("prepared")).map((p) => [p.visitId, p]));
+}
+
+async function store(cache, url) {
+  const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok || response.redirected) throw new Error(`${url}: ${response.status}`);
+  await cache.put(url, response);
+}
+
+// onProgress(done, total, label) is called after each file.
+export async function prepare(period, onProgress) {
+  const response = await fetch(`/hors-ligne/preparation/?period=${period}`, { credentials: "same-origin", cache: "no-store" });
+  if (!response.ok) throw new Error(`preparation: ${response.status}`);
+  const plan = await response.json();
+  const cache = await caches.open(PREPARED);
+  const already = await preparedVisits();
+  // Incremental: a visit prepared at its current version is only refreshed, not refetched.
+  const todo = plan.visits.filter((v) => !already[v.id] || already[v.id].version !== v.version);
+  const total = plan.pages.length + todo.reduce((n, v) => n + v.urls.length, 0);
+  let done = 0;
+  for (const url of plan.pages) {
+    await store(cache, url);
+    onProgress(++done, total, "");
+  }
+  for (const visit of todo) {
+    for (const url of visit.urls) {
+      await store(cache, url);
+      onProgress(++done, total, visit.label);
+    }
+    await put("prepared", { visitId: visit.id, version: visit.version, preparedAt: new Date().toISOString(), urls: visit.urls });
+  }
+  return { visits: plan.visits.length, fetched: todo.length };
+}

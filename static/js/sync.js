@@ -1,0 +1,164 @@
+// The offline queue: every step submit is written here first, then sent. A record leaves
+// the queue only after a 2xx. Used by the pages and by the service worker.
+import { all, del, get, getMeta, put, setMeta, tx } from "./idb.js";
+
+const MAX_BACKOFF_MS = 60000;
+export const STATES = { PENDING: "pending", CONFLICT: "conflict", REJECTED: "rejected" };
+
+export function uuid() {
+  return crypto.randomUUID();
+}
+
+export async function deviceId() {
+  let id = await getMeta("device");
+  if (!id) {
+    id = uuid();
+    await setMeta("device", id);
+  }
+  return id;
+}
+
+async function nextSeq() {
+  const seq = (await getMeta("seq", 0)) + 1;
+  await setMeta("seq", seq);
+  return seq;
+}
+
+// pairs: [[name, value], ...] exactly as the form would post them.
+export async function enqueue({ url, visitId, step, pairs, answers }) {
+  const record = {
+    id: uuid(), seq: await nextSeq(), url, visitId, step, pairs, answers,
+    createdAt: new Date().toISOString(), state: STATES.PENDING, attempts: 0,
+  };
+  // A newer edit of a step replaces a refused one: the advisor has corrected it.
+  for (const old of await forVisit(visitId)) {
+    if (old.step === step && old.state === STATES.REJECTED) await del("outbox", old.id);
+  }
+  await put("outbox", record);
+  notify();
+  return record;
+}
+
+export async function records() {
+  return (await all("outbox")).sort((a, b) => a.seq - b.seq);
+}
+
+export async function forVisit(visitId) {
+  return (await records()).filter((r) => r.visitId === visitId);
+}
+
+export async function status() {
+  const list = await records();
+  return {
+    waiting: list.filter((r) => r.state === STATES.PENDING).length,
+    conflicts: list.filter((r) => r.state === STATES.CONFLICT),
+    rejected: list.filter((r) => r.state === STATES.REJECTED),
+    lastSuccess: await getMeta("lastSuccess"),
+    lastError: await getMeta("lastError"),
+    needsLogin: await getMeta("needsLogin", false),
+  };
+}
+
+function notify() {
+  // Pages listen to this channel to refresh the sync indicator.
+  try {
+    new BroadcastChannel("nomad-sync").postMessage("changed");
+  } catch (e) { /* no channel support: the next page load shows the state */ }
+}
+
+async function csrfToken() {
+  const response = await fetch("/hors-ligne/jeton/", {
+    credentials: "same-origin", headers: { "X-Nomad-Sync": "1" }, cache: "no-store",
+  });
+  if (response.status === 401 || response.status === 403) throw Object.assign(new Error("login"), { login: true });
+  if (!response.ok) throw new Error(`token: ${response.status}`);
+  return (await response.json()).csrf;
+}
+
+export async function send(record, token, device) {
+  const body = new URLSearchParams(record.pairs.filter(([name]) => name !== "csrfmiddlewaretoken"));
+  body.append("csrfmiddlewaretoken", token);
+  body.set("submission_id", record.id);
+  const response = await fetch(record.url, {
+    method: "POST", body, credentials: "same-origin", cache: "no-store",
+    headers: { "X-Nomad-Sync": "1", "X-Nomad-Device": device, "X-CSRFToken": token },
+  });
+  let data = {};
+  try { data = await response.json(); } catch (e) { /* not JSON: a proxy or a crash */ }
+  return { status: response.status, data };
+}
+
+// What one answer does to its record; returns false when the replay must stop.
+export async function settle(record, { status, data }) {
+  if (status >= 200 && status < 300) {
+    await del("outbox", record.id);
+    await setMeta("lastSuccess", new Date().toISOString());
+    await setMeta("needsLogin", false);
+    return true;
+  }
+  if (status === 409) {
+    // Stored on the server with both versions; kept here too, not sent again.
+    await put("outbox", { ...record, state: STATES.CONFLICT, conflictUrl: data.conflict_url || "", message: data.message || "" });
+    return true;
+  }
+  if (status === 422 || status === 400) {
+    await put("outbox", { ...record, state: STATES.REJECTED, message: data.message || "", errors: data.errors || {} });
+    await setMeta("lastError", data.message || `HTTP ${status}`);
+    return true;
+  }
+  if (status === 401 || status === 403) {
+    await setMeta("needsLogin", true);
+    return false;
+  }
+  const attempts = record.attempts + 1;
+  const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempts - 1));
+  await put("outbox", { ...record, attempts, nextAttemptAt: Date.now() + delay });
+  await setMeta("lastError", `HTTP ${status}`);
+  return false;
+}
+
+async function replayLocked() {
+  const pending = (await records()).filter((r) => r.state === STATES.PENDING);
+  if (!pending.length) return;
+  // Oldest first; a record that is waiting for its backoff holds back the ones after it.
+  if ((pending[0].nextAttemptAt || 0) > Date.now()) return;
+  let token;
+  let device;
+  try {
+    token = await csrfToken();
+    device = await deviceId();
+  } catch (error) {
+    if (error.login) await setMeta("needsLogin", true);
+    else await setMeta("lastError", String(error.message || error));
+    notify();
+    return;
+  }
+  for (const stale of pending) {
+    const record = await get("outbox", stale.id);
+    if (!record || record.state !== STATES.PENDING) continue;
+    let answer;
+    try {
+      answer = await send(record, token, device);
+    } catch (error) {
+      answer = { status: 0, data: {} }; // no network
+    }
+    const goOn = await settle(record, answer);
+    notify();
+    if (!goOn) break;
+  }
+}
+
+export async function replay() {
+  if (typeof navigator !== "undefined" && navigator.locks) {
+    // One replay at a time across the pages and the worker.
+    return navigator.locks.request("nomad-replay", { ifAvailable: true }, (lock) => (lock ? replayLocked() : null));
+  }
+  return replayLocked();
+}
+
+export async function earliestRetry() {
+  const first = (await records()).find((r) => r.state === STATES.PENDING);
+  return first ? Math.max(0, (first.nextAttemptAt || 0) - Date.now()) : null;
+}
+
+export { tx };

@@ -1,0 +1,66 @@
+// NOMAD web service worker (served at the site root by a Django view).
+// GET only: writes never go through a cache, they live in IndexedDB until a 2xx.
+import { replay } from "/static/js/sync.js";
+
+const VERSION = "{{ version }}";
+const SHELL = `nomad-shell-${VERSION}`;
+const PREPARED = "nomad-prepared"; // pages and data of prepared visits, kept across releases
+const SHELL_URLS = [{% for url in shell %}"{{ url }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
+const OFFLINE_PAGE = "{% url 'visits:offline_page' %}";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    caches.open(SHELL).then((cache) => cache.addAll(SHELL_URLS)).then(() => self.skipWaiting())
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith("nomad-shell-") && name !== SHELL) await caches.delete(name);
+    }
+    await self.clients.claim();
+    replay().catch(() => {}); // on worker start: send what waits
+  })());
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data === "replay") event.waitUntil(replay().catch(() => {}));
+});
+
+async function fromCaches(request) {
+  return (await caches.match(request, { cacheName: PREPARED })) || caches.match(request);
+}
+
+async function networkFirst(request, isPage) {
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected) {
+      const prepared = await caches.open(PREPARED);
+      // Keep prepared pages fresh; the agenda is always worth having offline.
+      if ((await prepared.match(request)) || new URL(request.url).pathname === "{% url 'visits:agenda' %}") {
+        await prepared.put(request, response.clone());
+      }
+    }
+    return response;
+  } catch (error) {
+    const cached = await fromCaches(request);
+    if (cached) return cached;
+    if (isPage) return (await caches.match(OFFLINE_PAGE)) || Response.error();
+    throw error;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  // htmx partials are fragments, never pages: straight to the network.
+  if (request.headers.get("HX-Request")) return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+    return;
+  }
+  if (url.pathname.startsWith("/admin/") || url.pathname.startsWith("/accounts/")) return;
+  event.respondWith(networkFirst(request, request.mode === "navigate"));
+});

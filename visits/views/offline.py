@@ -1,0 +1,125 @@
+"""What the device needs to work without network: the service worker, the list of pages
+to prepare, each visit's data, and a fresh CSRF token at send time."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from nomad_web.http import AuthenticatedHttpRequest
+from visits.selectors import agenda_visits
+from visits.services import visit_catalogues
+from visits.steps import visit_steps
+from visits.views.access import get_visit_for_user
+
+# The app shell: what every page needs, precached when the worker installs.
+SHELL_STATIC = [
+    "css/app.css",
+    "js/app.js",
+    "js/idb.js",
+    "js/sync.js",
+    "js/offline-forms.js",
+    "js/estimator.js",
+    "js/prepare.js",
+    "vendor/htmx.min.js",
+    "img/icon.svg",
+]
+
+
+@cache
+def _assets_digest() -> str:
+    digest = hashlib.sha256()
+    for name in SHELL_STATIC:
+        path = Path(settings.BASE_DIR) / "static" / name
+        digest.update(path.read_bytes() if path.exists() else name.encode())
+    digest.update(render_to_string("offline/sw.js", {"version": "", "shell": []}).encode())
+    return digest.hexdigest()[:12]
+
+
+def offline_version() -> str:
+    """Changes whenever the shell changes, so the browser installs the new worker."""
+    if settings.DEBUG:
+        _assets_digest.cache_clear()  # files change under runserver
+    return f"{_assets_digest()}{settings.NOMAD_OFFLINE_VERSION_SUFFIX}"
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    shell = [static(name) for name in SHELL_STATIC] + [reverse("visits:offline_page")]
+    body = render_to_string("offline/sw.js", {"version": offline_version(), "shell": shell})
+    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    response["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@require_GET
+def offline_page(request: HttpRequest) -> HttpResponse:
+    # Cached in the shell: no user data in it.
+    return render(request, "offline/offline.html")
+
+
+@require_GET
+@never_cache
+@login_required
+def csrf_token(request: AuthenticatedHttpRequest) -> JsonResponse:
+    return JsonResponse({"csrf": get_token(request)})
+
+
+@require_GET
+@never_cache
+@login_required
+def visit_data(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
+    """The visit as the device needs it offline: answers, version, catalogues with norms."""
+    visit = get_visit_for_user(request, pk)
+    return JsonResponse(
+        {
+            "visit": {
+                "id": visit.pk,
+                "version": visit.version,
+                "status": visit.status,
+                "activities": visit.activities,
+                "answers": visit.answers,
+                "completed_steps": visit.completed_steps,
+            },
+            "catalogues": visit_catalogues(visit=visit),
+            "min_minutes": settings.NOMAD_MIN_BILLED_MINUTES,
+        }
+    )
+
+
+@require_GET
+@never_cache
+@login_required
+def preparation(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """Every page and data file to cache for the visits of the day (or the week)."""
+    today = timezone.localdate()
+    days = 7 if request.GET.get("period") == "week" else 1
+    visits = agenda_visits(user=request.user, start=today, end=today + timedelta(days=days - 1))
+    agenda = reverse("visits:agenda")
+    entries = []
+    for visit in visits.filter(status__in=["scheduled", "in_progress", "needs_captured"]):
+        steps = visit_steps(catalogues=visit_catalogues(visit=visit))
+        urls = [
+            reverse("visits:visit_detail", args=[visit.pk]),
+            reverse("visits:visit_data", args=[visit.pk]),
+            *(reverse("visits:visit_step", args=[visit.pk, s.key]) for s in steps),
+        ]
+        entries.append(
+            {"id": visit.pk, "version": visit.version, "label": str(visit.prospect), "urls": urls}
+        )
+    return JsonResponse({"pages": [agenda, f"{agenda}?view=week", "/"], "visits": entries})
