@@ -163,12 +163,16 @@ async function offlineEstimate(form) {
     table.className = "breakdown";
     for (const l of a.lines) {
       const row = table.insertRow();
-      row.insertCell().textContent = english ? l.label_en : l.label_fr;
+      const label = document.createElement("th");
+      label.scope = "row";
+      label.textContent = english ? l.label_en : l.label_fr;
+      row.append(label);
       row.insertCell().textContent = `${String(l.minutes).replace(".", english ? "." : ",")} min`;
     }
     body.append(p, table);
   }
   box.dataset.minutesPerWeek = result.minutes_per_week;
+  document.querySelectorAll("[data-estimate-week]").forEach((el) => { el.textContent = hours(result.minutes_per_week); });
   box.hidden = false;
   document.querySelectorAll(".estimate:not([data-offline-estimate])").forEach((el) => { el.hidden = true; });
 }

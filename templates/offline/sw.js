@@ -28,8 +28,16 @@ self.addEventListener("message", (event) => {
   if (event.data === "replay") event.waitUntil(replay().catch(() => {}));
 });
 
+const AGENDA = "{% url 'visits:agenda' %}";
+
 async function fromCaches(request) {
-  return (await caches.match(request, { cacheName: PREPARED })) || caches.match(request);
+  // Prepared pages belong to the signed-in person (wiped at logout): Vary does not matter.
+  const options = { ignoreVary: true };
+  const hit = (await caches.match(request, { ...options, cacheName: PREPARED })) || (await caches.match(request, options));
+  if (hit) return hit;
+  // The installed app starts at "/", which is the agenda.
+  if (new URL(request.url).pathname === "/") return caches.match(AGENDA, { ...options, cacheName: PREPARED });
+  return undefined;
 }
 
 async function networkFirst(request, isPage) {
@@ -38,7 +46,7 @@ async function networkFirst(request, isPage) {
     if (response.ok && !response.redirected) {
       const prepared = await caches.open(PREPARED);
       // Keep prepared pages fresh; the agenda is always worth having offline.
-      if ((await prepared.match(request)) || new URL(request.url).pathname === "{% url 'visits:agenda' %}") {
+      if ((await prepared.match(request, { ignoreVary: true })) || new URL(request.url).pathname === AGENDA) {
         await prepared.put(request, response.clone());
       }
     }

@@ -122,4 +122,4 @@ def preparation(request: AuthenticatedHttpRequest) -> JsonResponse:
         entries.append(
             {"id": visit.pk, "version": visit.version, "label": str(visit.prospect), "urls": urls}
         )
-    return JsonResponse({"pages": [agenda, f"{agenda}?view=week", "/"], "visits": entries})
+    return JsonResponse({"pages": [agenda, f"{agenda}?view=week"], "visits": entries})
