@@ -17,3 +17,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 CACHES["default"]["KEY_PREFIX"] = "nomad-test"
 DEBUG = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+
+# Fault injection for the offline replay tests; idle unless a test configures it.
+MIDDLEWARE = [*MIDDLEWARE, "nomad_web.chaos.ChaosMiddleware"]
