@@ -11,7 +11,8 @@ from tests.factories import PASSWORD
 
 RECORDS = """async () => {
   const m = await import('/static/js/sync.js');
-  return (await m.records()).map((r) => ({id: r.id, step: r.step, state: r.state, visitId: r.visitId}));
+  return (await m.records()).map(
+    (r) => ({id: r.id, step: r.step, state: r.state, visitId: r.visitId}));
 }"""
 
 

@@ -359,7 +359,8 @@ def test_a_new_worker_activates_without_losing_queued_records(
               await registration.update();
               const worker = registration.installing || registration.waiting;
               if (worker) await new Promise((resolve) => {
-                worker.addEventListener('statechange', () => worker.state === 'activated' && resolve());
+                const check = () => worker.state === 'activated' && resolve();
+                worker.addEventListener('statechange', check);
                 if (worker.state === 'activated') resolve();
               });
             }""")
