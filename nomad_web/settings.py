@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 import django_stubs_ext
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
@@ -161,7 +162,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Paris"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Issued quotes past their validity become expired, every night.
+    "expire-due-quotes": {"task": "quotes.tasks.expire_due_quotes", "schedule": crontab(hour=2, minute=0)},
+}
 
 # Authentication: django-allauth with email as login.
 AUTHENTICATION_BACKENDS = [

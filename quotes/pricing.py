@@ -296,4 +296,5 @@ def priced_as_json(priced: Priced) -> dict[str, Any]:
             return [convert(v) for v in value]
         return value
 
-    return convert(dict(priced))  # type: ignore[no-any-return]
+    result: dict[str, Any] = convert(dict(priced))
+    return result
