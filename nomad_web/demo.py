@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from announcements.models import Announcement
-from quotes.models import ActivityPrice, Fee, FeeRecurrence, PriceList
 from organisation.models import Agency, Brand, Membership, Role, User
+from quotes.models import ActivityPrice, Fee, FeeRecurrence, PriceList
 from visits.catalogue import catalogue_load_default
 from visits.models import Activity, Prospect, Visit
 
@@ -145,7 +145,13 @@ DEMO_PRICES = [
 # (code, label, recurrence, amount HT, VAT rate)
 DEMO_FEES = [
     ("dossier", "Frais de dossier", FeeRecurrence.ONE_OFF, Decimal("25.00"), Decimal("20.00")),
-    ("deplacement", "Frais de déplacement", FeeRecurrence.MONTHLY, Decimal("4.00"), Decimal("20.00")),
+    (
+        "deplacement",
+        "Frais de déplacement",
+        FeeRecurrence.MONTHLY,
+        Decimal("4.00"),
+        Decimal("20.00"),
+    ),
 ]
 DEMO_PRICES_FROM = date(2025, 1, 1)
 

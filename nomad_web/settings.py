@@ -15,8 +15,8 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
-from celery.schedules import crontab
 import django_stubs_ext
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -164,7 +164,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Issued quotes past their validity become expired, every night.
-    "expire-due-quotes": {"task": "quotes.tasks.expire_due_quotes", "schedule": crontab(hour=2, minute=0)},
+    "expire-due-quotes": {
+        "task": "quotes.tasks.expire_due_quotes",
+        "schedule": crontab(hour=2, minute=0),
+    },
 }
 
 # Authentication: django-allauth with email as login.

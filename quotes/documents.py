@@ -23,7 +23,7 @@ from quotes.models import Contract, Document, DocumentKind, Quote
 from quotes.typography import french_typography
 
 STYLESHEET = Path(__file__).resolve().parent / "document.css"
-TEMPLATES = {
+TEMPLATES: dict[str, str] = {
     DocumentKind.QUOTE: "quotes/documents/quote.html",
     DocumentKind.CONTRACT: "quotes/documents/contract.html",
 }
@@ -80,7 +80,9 @@ def document_context(*, quote: Quote, kind: str) -> dict[str, Any]:
 
 def document_html(*, quote: Quote, kind: str) -> str:
     """The document as one self-contained HTML page, French typography applied."""
-    body = french_typography(render_to_string(TEMPLATES[kind], document_context(quote=quote, kind=kind)))
+    body = french_typography(
+        render_to_string(TEMPLATES[kind], document_context(quote=quote, kind=kind))
+    )
     style = f"<style>\n{STYLESHEET.read_text()}\n{_brand_css(quote)}</style>"
     return body.replace("</head>", f"{style}\n</head>", 1)
 
@@ -104,7 +106,9 @@ def document_render(*, quote: Quote, kind: str) -> Document:
     digest = hashlib.sha256(pdf).hexdigest()
     document = Document(quote=quote, kind=kind, sha256=digest, size=len(pdf), pages=pages)
     prefix = "devis" if kind == DocumentKind.QUOTE else "contrat"
-    document.file.save(f"{prefix}-{quote.reference}-{digest[:12]}.pdf", ContentFile(pdf), save=False)
+    document.file.save(
+        f"{prefix}-{quote.reference}-{digest[:12]}.pdf", ContentFile(pdf), save=False
+    )
     try:
         with transaction.atomic():
             document.save()
@@ -127,8 +131,14 @@ def document_send(*, document: Document) -> bool:
     subject = f"{company.get('brand', '')} : {what} n° {quote.reference}"
     body = render_to_string(
         "quotes/email_document.txt",
-        {"what": what, "quote": quote, "client": client, "company": company,
-         "agency": quote.parties.get("agency", {}), "kind": document.kind},
+        {
+            "what": what,
+            "quote": quote,
+            "client": client,
+            "company": company,
+            "agency": quote.parties.get("agency", {}),
+            "kind": document.kind,
+        },
     )
     with document.file.open("rb") as handle:
         pdf = handle.read()

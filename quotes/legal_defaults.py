@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - legal prose, one paragraph per line
 """First versions of the legal texts, in French (the language of the contract whatever
 the interface language). Loaded once by a data migration; staff publish later versions
 in the admin, and each contract records the version it was made with."""

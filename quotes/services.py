@@ -177,8 +177,10 @@ def _compute(quote: Quote, visit: Visit, on: date) -> None:
 def quote_create_draft(*, visit: Visit, user: User | None, on: date | None = None) -> Quote:
     """A draft quote for the visit (the same draft again if there is one, refreshed)."""
     on = on or timezone.localdate()
-    visit = Visit.objects.select_for_update().select_related("prospect", "agency__brand").get(
-        pk=visit.pk
+    visit = (
+        Visit.objects.select_for_update()
+        .select_related("prospect", "agency__brand")
+        .get(pk=visit.pk)
     )
     if visit.status != VisitStatus.NEEDS_CAPTURED:
         if visit.status == VisitStatus.QUOTED:

@@ -18,7 +18,8 @@ class LegalText(models.Model):
     version = models.CharField(_("version"), max_length=20)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(
-        _("text"), help_text=_("Paragraphs separated by a blank line; a line starting with # is a heading.")
+        _("text"),
+        help_text=_("Paragraphs separated by a blank line; a line starting with # is a heading."),
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -50,14 +50,14 @@ class PriceList(models.Model):
         return f"{self.name} · {owner} · {self.effective_from:%d/%m/%Y}"
 
     def clean(self) -> None:
-        if self.agency_id and self.brand_id and self.agency.brand_id != self.brand_id:
+        if self.agency is not None and self.brand_id and self.agency.brand_id != self.brand_id:
             raise ValidationError({"agency": _("This agency belongs to another brand.")})
         if self.effective_to and self.effective_to < self.effective_from:
             raise ValidationError({"effective_to": _("The end is before the start.")})
         # Two lists of the same owner in force on one day would make the price ambiguous.
-        overlapping = PriceList.objects.filter(
-            brand_id=self.brand_id, agency_id=self.agency_id
-        ).exclude(pk=self.pk)
+        overlapping = PriceList.objects.filter(brand_id=self.brand_id, agency=self.agency).exclude(
+            pk=self.pk
+        )
         overlapping = overlapping.filter(
             Q(effective_to__isnull=True) | Q(effective_to__gte=self.effective_from)
         )

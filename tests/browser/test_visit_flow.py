@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_runs_a_visit_from_rooms_to_the_estimate(
-    page: Page, live_server, screenshot_dir: Path  # type: ignore[no-untyped-def]
+    page: Page,
+    live_server,
+    screenshot_dir: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     catalogue_load_default()
     agency = AgencyFactory()
@@ -53,7 +55,9 @@ def test_it_runs_a_visit_from_rooms_to_the_estimate(
     page.screenshot(path=str(screenshot_dir / "rooms-768x1024.png"), full_page=True)
     page.get_by_role("button", name="Enregistrer et continuer").click()
 
-    expect(page.get_by_role("heading", name="Repassage et prestations complémentaires", level=1)).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Repassage et prestations complémentaires", level=1)
+    ).to_be_visible()
     page.get_by_label("Chemises par semaine").fill("4")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     page.get_by_text("Le client", exact=True).click()
@@ -76,7 +80,10 @@ def test_it_runs_a_visit_from_rooms_to_the_estimate(
     visit = Visit.objects.get(pk=visit.pk)
     assert visit.status == VisitStatus.NEEDS_CAPTURED
     assert [r.get("label") or r["type"] for r in visit.answers["rooms"]] == [
-        "kitchen", "living", "bedroom", "Chambre d’amis"
+        "kitchen",
+        "living",
+        "bedroom",
+        "Chambre d’amis",
     ]
     assert visit.estimated_minutes and visit.proposed_minutes == visit.estimated_minutes
     assert problems == [], problems

@@ -63,10 +63,20 @@ def _sample_visit() -> Visit:
                 "version": "sample",
                 "minutes_per_week": 300,
                 "activities": [
-                    {"activity": "housekeeping", "minutes_per_intervention": 180,
-                     "interventions_per_week": 1.0, "minutes_per_week": 180, "lines": []},
-                    {"activity": "gardening", "minutes_per_intervention": 240,
-                     "interventions_per_week": 0.5, "minutes_per_week": 120, "lines": []},
+                    {
+                        "activity": "housekeeping",
+                        "minutes_per_intervention": 180,
+                        "interventions_per_week": 1.0,
+                        "minutes_per_week": 180,
+                        "lines": [],
+                    },
+                    {
+                        "activity": "gardening",
+                        "minutes_per_intervention": 240,
+                        "interventions_per_week": 0.5,
+                        "minutes_per_week": 120,
+                        "lines": [],
+                    },
                 ],
             },
             estimated_minutes=300,
@@ -98,6 +108,4 @@ class Command(BaseCommand):
             target = out / document.filename
             with document.file.open("rb") as source, target.open("wb") as copy:
                 shutil.copyfileobj(source, copy)
-            self.stdout.write(
-                f"{target} ({document.pages} pages, sha256 {document.sha256})"
-            )
+            self.stdout.write(f"{target} ({document.pages} pages, sha256 {document.sha256})")
