@@ -183,7 +183,7 @@ def test_it_expires_issued_quotes_past_their_validity(priced_agency: Agency) -> 
         quote_set_status(quote=quote, status=QuoteStatus.SIGNED)
 
 
-def test_the_beat_schedule_runs_the_expiry(settings: Any) -> None:
+def test_it_schedules_the_expiry_with_beat(settings: Any) -> None:
     from quotes.tasks import expire_due_quotes
 
     entry = settings.CELERY_BEAT_SCHEDULE["expire-due-quotes"]
@@ -218,10 +218,12 @@ def test_it_refuses_a_contract_for_a_draft(priced_agency: Agency) -> None:
     assert not Contract.objects.exists()
 
 
-def test_numbers_of_two_brands_are_independent(priced_agency: Agency) -> None:
+def test_it_numbers_each_brand_on_its_own(priced_agency: Agency) -> None:
     other = AgencyFactory()
     make_price_list(other.brand)
-    a = quote_issue(quote=quote_create_draft(visit=make_visit_ready_to_quote(priced_agency), user=None))
+    a = quote_issue(
+        quote=quote_create_draft(visit=make_visit_ready_to_quote(priced_agency), user=None)
+    )
     b = quote_issue(quote=quote_create_draft(visit=make_visit_ready_to_quote(other), user=None))
     assert a.sequence == b.sequence == 1 and a.number != b.number
     assert Decimal(a.figures["monthly"]["ttc"]) > 0
