@@ -270,8 +270,15 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
     warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers")
+# Quote and contract PDFs: clients' personal data, so never under the public MEDIA_URL;
+# served only through the agency-scoped views.
+DOCUMENTS_ROOT = Path(env("DOCUMENTS_ROOT", str(BASE_DIR / "private" / "documents")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "documents": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DOCUMENTS_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

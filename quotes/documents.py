@@ -1,6 +1,6 @@
 """PDF documents of a quote and its contract, rendered with WeasyPrint.
 
-A document is rendered once, stored under MEDIA_ROOT (``documents/YYYY/MM/``) with its
+A document is rendered once, stored under DOCUMENTS_ROOT (``YYYY/MM/``, private) with its
 SHA-256, and never rendered again: what the client received stays what we keep. The
 HTML is self-contained (stylesheet inlined, logo as a file URL) so the same text can be
 printed by another engine for comparison (``bench/bench_documents.py``).

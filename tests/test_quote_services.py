@@ -86,7 +86,7 @@ def test_it_refuses_to_change_an_issued_quote(priced_agency: Agency) -> None:
     quote = quote_issue(
         quote=quote_create_draft(visit=make_visit_ready_to_quote(priced_agency), user=None)
     )
-    with pytest.raises(QuoteError, match="revise"):
+    with pytest.raises(QuoteError, match="révisez-le"):
         quote_issue(quote=quote)
     assert QuoteCounter.objects.get().last == 1
 
@@ -135,11 +135,11 @@ def test_it_uses_the_agency_list_over_the_brand_list_and_the_list_in_force(
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        ("no_list", "No price list is in force"),
-        ("no_gardening_price", "has no price for"),
-        ("no_estimate", "Confirm the visit's estimate"),
-        ("negative", "more than zero"),
-        ("absurd", "not a home service"),
+        ("no_list", "Aucune grille tarifaire n’est en vigueur"),
+        ("no_gardening_price", "n’a pas de prix pour Jardinage"),
+        ("no_estimate", "Confirmez l’estimation"),
+        ("negative", "supérieur à zéro"),
+        ("absurd", "pas un service à domicile"),
     ],
 )
 def test_it_issues_nothing_on_bad_input(agency: Agency, setup: str, message: str) -> None:
@@ -163,7 +163,7 @@ def test_it_issues_nothing_on_bad_input(agency: Agency, setup: str, message: str
 def test_it_refuses_to_issue_when_the_price_list_ended_since_the_draft(agency: Agency) -> None:
     make_price_list(agency.brand, effective_to=date(2026, 12, 1))
     draft = quote_create_draft(visit=make_visit_ready_to_quote(agency), user=None, on=DAY)
-    with pytest.raises(QuoteError, match="No price list"):
+    with pytest.raises(QuoteError, match="Aucune grille tarifaire"):
         quote_issue(quote=draft, on=date(2026, 12, 2))
     draft.refresh_from_db()
     assert draft.status == QuoteStatus.DRAFT and not draft.number
@@ -205,15 +205,15 @@ def test_it_makes_the_contract_and_emails_both_documents_with_their_pdf(
     assert [m.to for m in mail.outbox] == [[visit.prospect.email]] * 2
     assert mail.outbox[0].attachments[0][0] == f"devis-{quote.number}.pdf"
     assert mail.outbox[1].attachments[0][2] == "application/pdf"
-    with pytest.raises(QuoteError, match="already has its contract"):
+    with pytest.raises(QuoteError, match="déjà son contrat"):
         contract_create(quote=quote, user=None, early_start_requested=False)
-    with pytest.raises(QuoteError, match="no longer be revised"):
+    with pytest.raises(QuoteError, match="ne peut plus être révisé"):
         quote_revise(quote=quote, user=None)
 
 
 def test_it_refuses_a_contract_for_a_draft(priced_agency: Agency) -> None:
     draft = quote_create_draft(visit=make_visit_ready_to_quote(priced_agency), user=None)
-    with pytest.raises(QuoteError, match="issued quote"):
+    with pytest.raises(QuoteError, match="d’après un devis émis"):
         contract_create(quote=draft, user=None, early_start_requested=False)
     assert not Contract.objects.exists()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -184,6 +185,11 @@ class Contract(models.Model):
         return f"{_('Contract')} {self.quote.reference}"
 
 
+def documents_storage() -> Storage:
+    """Private storage of the PDFs (settings.STORAGES["documents"]), read at run time."""
+    return storages["documents"]
+
+
 class DocumentKind(models.TextChoices):
     QUOTE = "quote", _("Quote")
     CONTRACT = "contract", _("Contract")
@@ -194,13 +200,13 @@ class DocumentQuerySet(AgencyScopedQuerySet["Document"]):
 
 
 class Document(models.Model):
-    """A rendered PDF, stored once under MEDIA_ROOT with its SHA-256 (never re-rendered)."""
+    """A rendered PDF, stored once under DOCUMENTS_ROOT with its SHA-256 (never re-rendered)."""
 
     kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
     quote = models.ForeignKey(
         Quote, on_delete=models.PROTECT, related_name="documents", verbose_name=_("quote")
     )
-    file = models.FileField(_("file"), upload_to="documents/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="%Y/%m/", storage=documents_storage)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
     pages = models.PositiveSmallIntegerField(_("pages"))
