@@ -6,9 +6,10 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages: gettext compiles translations; the tests drive Chromium and read PDFs.
-RUN_DEBS := gettext
-TEST_DEBS := gettext chromium poppler-utils
+# Debian packages: gettext compiles translations; pango lets WeasyPrint make the PDFs;
+# the tests drive Chromium and read PDFs.
+RUN_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+TEST_DEBS := gettext chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 VENDOR := static/vendor/htmx.min.js
 
 .PHONY: run test lint bench setup-run setup-test messages clean
@@ -59,10 +60,11 @@ messages: | $(VENV)/bin/python
 
 .PHONY: debs-run debs-test
 debs-run:
-	@command -v msgfmt >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(RUN_DEBS))
+	@(command -v msgfmt >/dev/null && /sbin/ldconfig -p | grep -q libpangoft2-1.0) || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(RUN_DEBS))
 
 debs-test:
-	@(command -v msgfmt && command -v chromium && command -v pdftoppm) >/dev/null || \
+	@(command -v msgfmt && command -v chromium && command -v pdftoppm \
+		&& /sbin/ldconfig -p | grep -q libpangoft2-1.0) >/dev/null || \
 		($(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_DEBS))
 
 clean:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from announcements.models import Announcement
 from organisation.models import Agency, Brand, Membership, Role, User
+from quotes.models import ActivityPrice, Fee, FeeRecurrence, PriceList
 from visits.catalogue import catalogue_load_default
 from visits.models import Activity, Prospect, Visit
 
@@ -135,6 +137,24 @@ _DEMO_ACTIVITIES = [
 ]
 PROSPECTS_PER_AGENCY = 8
 
+# Demo prices per brand: (activity, label, hourly price HT, VAT rate). VAT rates are data.
+DEMO_PRICES = [
+    ("housekeeping", "Ménage et repassage", Decimal("24.50"), Decimal("10.00")),
+    ("gardening", "Petits travaux de jardinage", Decimal("30.00"), Decimal("20.00")),
+]
+# (code, label, recurrence, amount HT, VAT rate)
+DEMO_FEES = [
+    ("dossier", "Frais de dossier", FeeRecurrence.ONE_OFF, Decimal("25.00"), Decimal("20.00")),
+    (
+        "deplacement",
+        "Frais de déplacement",
+        FeeRecurrence.MONTHLY,
+        Decimal("4.00"),
+        Decimal("20.00"),
+    ),
+]
+DEMO_PRICES_FROM = date(2025, 1, 1)
+
 
 @dataclass
 class DemoSummary:
@@ -154,11 +174,42 @@ def _working_days(start: date, count: int) -> list[date]:
     return days
 
 
+def demo_price_list(*, brand: Brand) -> bool:
+    """The brand's demo price list (in force since 2025, no end); True when created."""
+    price_list, new = PriceList.objects.get_or_create(
+        brand=brand,
+        agency=None,
+        effective_from=DEMO_PRICES_FROM,
+        defaults={"name": f"Tarifs {brand.name}", "validity_days": 30},
+    )
+    if new:
+        for activity, label, hourly, vat in DEMO_PRICES:
+            ActivityPrice.objects.create(
+                price_list=price_list,
+                activity=activity,
+                label=label,
+                hourly_price_ht=hourly,
+                vat_rate=vat,
+            )
+        for code, label, recurrence, amount, vat in DEMO_FEES:
+            Fee.objects.create(
+                price_list=price_list,
+                code=code,
+                label=label,
+                recurrence=recurrence,
+                amount_ht=amount,
+                vat_rate=vat,
+            )
+    return new
+
+
 @transaction.atomic
 def demo_seed(*, today: date | None = None) -> DemoSummary:
     today = today or timezone.localdate()
     catalogue_load_default()
-    created = dict.fromkeys(["brands", "agencies", "people", "prospects", "visits"], 0)
+    created = dict.fromkeys(
+        ["brands", "agencies", "people", "prospects", "visits", "price lists"], 0
+    )
 
     brands = {}
     for data in BRANDS:
@@ -166,6 +217,9 @@ def demo_seed(*, today: date | None = None) -> DemoSummary:
         brand, new = Brand.objects.get_or_create(slug=data["slug"], defaults=fields)
         brands[brand.slug] = brand
         created["brands"] += new
+
+    for brand in brands.values():
+        created["price lists"] += demo_price_list(brand=brand)
 
     agencies = {}
     for brand_slug, code, name, address, postal_code, city, bo_code in AGENCIES:

@@ -17,9 +17,21 @@ def email_enqueue(*, message: EmailMessage) -> None:
     transaction.on_commit(lambda: send_email.delay(subject=subject, body=body, to=to, html=html))
 
 
-def email_send(*, subject: str, body: str, to: list[str], html: str = "") -> int:
-    """Send one email now; returns the number of messages sent (0 or 1)."""
+def email_send(
+    *,
+    subject: str,
+    body: str,
+    to: list[str],
+    html: str = "",
+    attachments: list[tuple[str, bytes, str]] | None = None,
+) -> int:
+    """Send one email now; returns the number of messages sent (0 or 1).
+
+    ``attachments``: (file name, content, MIME type), e.g. a quote's PDF. Called from a
+    worker (a quotes task), never with bytes through the broker."""
     message = EmailMultiAlternatives(subject=subject, body=body, to=to)
     if html:
         message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments or []:
+        message.attach(filename, content, mimetype)
     return message.send()

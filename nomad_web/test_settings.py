@@ -5,11 +5,18 @@ PostgreSQL and Redis. Celery stays eager unless a test asks for the real broker.
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("NOMAD_ENV", "test")
 
 from nomad_web.settings import *
 from nomad_web.settings import CACHES
+
+# Rendered PDFs of the tests go to a scratch folder, never to the working tree.
+STORAGES["documents"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": tempfile.mkdtemp(prefix="nomad-test-documents-"), "base_url": None},
+}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

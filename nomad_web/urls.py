@@ -27,6 +27,7 @@ urlpatterns = [
     path("nouveautes/", include("announcements.urls")),
     path("", include("organisation.urls")),
     path("", include("visits.urls")),
+    path("", include("quotes.urls")),
     re_path(r"^manifest\.json$", pwa_views.manifest, name="manifest"),
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
 from organisation.models import Agency, Brand, Membership, Role, User
-from visits.models import Activity, Prospect, Visit
+from quotes.models import ActivityPrice, Fee, PriceList
+from visits.models import Activity, Prospect, Visit, VisitStatus
 
 PASSWORD = "correct-horse-battery"
 
@@ -84,3 +86,90 @@ class VisitFactory(factory.django.DjangoModelFactory):
     advisor = None
     scheduled_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
     activities = factory.LazyFunction(lambda: [Activity.HOUSEKEEPING])
+
+
+def make_price_list(
+    brand: Brand,
+    *,
+    agency: Agency | None = None,
+    effective_from: date = date(2025, 1, 1),
+    effective_to: date | None = None,
+    housekeeping: str = "24.50",
+    gardening: str | None = "30.00",
+    fees: bool = True,
+) -> PriceList:
+    """A price list with housekeeping at 10 % and gardening at 20 % VAT, and two fees."""
+    price_list = PriceList.objects.create(
+        brand=brand,
+        agency=agency,
+        name=f"Tarifs {brand.name}",
+        effective_from=effective_from,
+        effective_to=effective_to,
+        validity_days=30,
+    )
+    ActivityPrice.objects.create(
+        price_list=price_list,
+        activity="housekeeping",
+        label="Ménage et repassage",
+        hourly_price_ht=Decimal(housekeeping),
+        vat_rate=Decimal("10"),
+    )
+    if gardening:
+        ActivityPrice.objects.create(
+            price_list=price_list,
+            activity="gardening",
+            label="Petits travaux de jardinage",
+            hourly_price_ht=Decimal(gardening),
+            vat_rate=Decimal("20"),
+        )
+    if fees:
+        Fee.objects.create(
+            price_list=price_list,
+            code="dossier",
+            label="Frais de dossier",
+            recurrence="one_off",
+            amount_ht=Decimal("25.00"),
+            vat_rate=Decimal("20"),
+        )
+        Fee.objects.create(
+            price_list=price_list,
+            code="deplacement",
+            label="Frais de déplacement",
+            recurrence="monthly",
+            amount_ht=Decimal("4.00"),
+            vat_rate=Decimal("20"),
+        )
+    return price_list
+
+
+def make_visit_ready_to_quote(
+    agency: Agency,
+    *,
+    minutes: dict[str, int] | None = None,
+    proposed: int | None = None,
+    **prospect: object,
+) -> Visit:
+    """A visit whose estimate is confirmed (status needs captured), as the estimator stores it."""
+    minutes = minutes or {"housekeeping": 180}
+    total = sum(minutes.values())
+    return VisitFactory(
+        prospect=ProspectFactory(agency=agency, **prospect),
+        activities=list(minutes),
+        status=VisitStatus.NEEDS_CAPTURED,
+        estimate={
+            "version": "test",
+            "minutes_per_week": total,
+            "activities": [
+                {
+                    "activity": activity,
+                    "minutes_per_intervention": value,
+                    "interventions_per_week": 1.0,
+                    "minutes_per_week": value,
+                    "lines": [],
+                }
+                for activity, value in minutes.items()
+            ],
+        },
+        estimated_minutes=total,
+        proposed_minutes=proposed if proposed is not None else total,
+    )

@@ -30,9 +30,9 @@ def _run(cases: list[dict[str, Any]], tmp_path: Path) -> dict[str, dict[str, Any
         for case in cases
     ]
     path = tmp_path / "cases.json"
-    path.write_text(json.dumps(inputs))
+    path.write_text(json.dumps({"cases": inputs}))
     out = subprocess.run(
-        [NODE, "tests/js/run_vectors.mjs", "static/js/estimator.js", "estimate", str(path)],
+        [NODE, "tests/js/run_vectors.mjs", "static/js/estimator.js", str(path), "estimate"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -24,7 +24,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from announcements.models import Announcement
 from organisation.models import Agency, Role, User
-from tests.factories import AgencyFactory, UserFactory, VisitFactory
+from quotes.services import contract_create, quote_create_draft, quote_issue
+from tests.factories import (
+    AgencyFactory,
+    UserFactory,
+    VisitFactory,
+    make_price_list,
+    make_visit_ready_to_quote,
+)
 from visits.models import Conflict
 
 LOGIN = "login"
@@ -69,6 +76,16 @@ def _conflict(agency: Agency) -> dict[str, Any]:
         conflicting_keys=["answers.priorities"],
     )
     return {"pk": conflict.pk}
+
+
+def _quote(agency: Agency, *, issued: bool = False, contract: bool = False) -> dict[str, Any]:
+    make_price_list(agency.brand)
+    quote = quote_create_draft(visit=make_visit_ready_to_quote(agency), user=None)
+    if issued or contract:
+        quote = quote_issue(quote=quote)
+    if contract:
+        contract_create(quote=quote, user=None, early_start_requested=False)
+    return {"pk": quote.pk}
 
 
 def _announcement_meant_for_them(agency: Agency) -> dict[str, Any]:
@@ -155,6 +172,47 @@ URLS: dict[str, Case] = {
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=lambda agency: {**_visit(agency), "step": "prospect"},
+    ),
+    # Quotes: a quote's agency is its visit's. A visit without a confirmed estimate
+    # answers 422 (a clear error, nothing made); a draft cannot be revised (422).
+    "visites/<int:pk>/devis/": Case(
+        own=_signed_in(422),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 422},
+        make=_visit,
+        method="post",
+    ),
+    "devis/<int:pk>/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_quote,
+    ),
+    "devis/<int:pk>/emettre/": Case(
+        own=_signed_in(303),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 303},
+        make=_quote,
+        method="post",
+    ),
+    "devis/<int:pk>/reviser/": Case(
+        own=_signed_in(422),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 422},
+        make=_quote,
+        method="post",
+    ),
+    "devis/<int:pk>/pdf/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=lambda agency: _quote(agency, issued=True),
+    ),
+    "devis/<int:pk>/contrat/": Case(
+        own=_signed_in(303),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 303},
+        make=lambda agency: _quote(agency, issued=True),
+        method="post",
+    ),
+    "devis/<int:pk>/contrat/pdf/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=lambda agency: _quote(agency, contract=True),
     ),
 }
 

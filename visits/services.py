@@ -314,6 +314,19 @@ def visit_set_status(*, visit: Visit, status: str, reason: str, user: User | Non
 
 
 @transaction.atomic
+def visit_mark_quoted(*, visit: Visit) -> Visit:
+    """A quote was issued for the visit (called inside the quote's transaction)."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if visit.status == VisitStatus.QUOTED:
+        return visit  # a revision of a quote already issued
+    _transition(visit, VisitStatus.QUOTED)
+    visit.version += 1
+    visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
+    VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"])
+    return visit
+
+
+@transaction.atomic
 def visit_assign(*, visit: Visit, advisor: User, user: User | None = None) -> Visit:
     if (
         advisor.role != Role.ADVISOR

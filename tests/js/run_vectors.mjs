@@ -1,21 +1,32 @@
-// Runs a browser module's function over a vectors file and prints the results as JSON,
-// for the pytest suite to compare with the expected figures.
-// Usage: node tests/js/run_vectors.mjs <module path> <function name> <cases.json>
-// <cases.json> holds a list of {"name", "input"}; each result is {"name", "output"} or
-// {"name", "error"}.
+// Runs a browser module's function over a file of test vectors and prints the results
+// as JSON, for pytest to compare with the expected figures (tests/test_*_vectors.py).
+//
+//   node tests/js/run_vectors.mjs <module.js> <vectors.json> <exported function>
+//
+// The vectors file holds {"cases": [{"name", "input", ...}]}; the function is called as
+// fn(case.input, vectors) (the whole file as second argument, for shared data such as
+// catalogues). Output: [{"name", "output"}] or [{"name", "error": <code or message>}].
 import { readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
-const [modulePath, functionName, casesPath] = process.argv.slice(2);
+const [modulePath, vectorsPath, functionName] = process.argv.slice(2);
+if (!modulePath || !vectorsPath || !functionName) {
+  console.error("usage: node run_vectors.mjs <module.js> <vectors.json> <function>");
+  process.exit(2);
+}
 const module = await import(pathToFileURL(resolve(modulePath)).href);
-const run = module[functionName];
-const cases = JSON.parse(readFileSync(casesPath, "utf8"));
-const results = cases.map(({ name, input }) => {
+const fn = module[functionName];
+if (typeof fn !== "function") {
+  console.error(`${modulePath} exports no function ${functionName}`);
+  process.exit(2);
+}
+const vectors = JSON.parse(readFileSync(vectorsPath, "utf8"));
+const results = vectors.cases.map((testCase) => {
   try {
-    return { name, output: run(input) };
+    return { name: testCase.name, output: fn(testCase.input, vectors) };
   } catch (error) {
-    return { name, error: String(error.message || error) };
+    return { name: testCase.name, error: error.code ?? String(error.message ?? error) };
   }
 });
 process.stdout.write(JSON.stringify(results));

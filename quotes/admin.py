@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from quotes.models import ActivityPrice, Contract, Document, Fee, LegalText, PriceList, Quote
+
+
+class ActivityPriceInline(admin.TabularInline[ActivityPrice, PriceList]):
+    model = ActivityPrice
+    extra = 0
+
+
+class FeeInline(admin.TabularInline[Fee, PriceList]):
+    model = Fee
+    extra = 0
+
+
+@admin.register(PriceList)
+class PriceListAdmin(admin.ModelAdmin[PriceList]):
+    list_display = ["name", "brand", "agency", "effective_from", "effective_to", "validity_days"]
+    list_filter = ["brand", "agency"]
+    inlines = [ActivityPriceInline, FeeInline]
+
+
+@admin.register(LegalText)
+class LegalTextAdmin(admin.ModelAdmin[LegalText]):
+    """Published versions are read-only: contracts cite them. Change = a new version."""
+
+    list_display = ["kind", "version", "title", "published_at"]
+    list_filter = ["kind"]
+    actions = ["publish"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is not None and obj.is_published:
+            return ["kind", "version", "title", "body", "published_at"]
+        return ["published_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None or not obj.is_published
+
+    @admin.action(description=_("Publish the selected versions"))
+    def publish(self, request: HttpRequest, queryset: QuerySet[LegalText]) -> None:
+        count = queryset.filter(published_at__isnull=True).update(published_at=timezone.now())
+        messages.success(request, _("%(count)d version(s) published.") % {"count": count})
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Quotes, contracts and documents change only through their services."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "brand", "visit", "status", "quote_date", "valid_until"]
+    list_filter = ["status", "brand"]
+    search_fields = ["number", "visit__prospect__last_name"]
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "general_terms", "early_start_requested", "created_at"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "kind", "pages", "size", "sha256", "created_at", "emailed_at"]
+    list_filter = ["kind"]

@@ -1,0 +1,232 @@
+"""Quotes, their gapless numbering, contracts and the PDF documents rendered from them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import Storage, storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from organisation.models import Brand
+from organisation.scoping import AgencyScopedQuerySet
+from quotes.models.legal import LegalText
+from quotes.models.pricelist import PriceList
+from visits.models import Visit
+
+
+class QuoteCounter(models.Model):
+    """Last number used per brand and year; its row is locked while a quote is issued."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, verbose_name=_("brand"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number used"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "year"], name="one_counter_per_brand_and_year")
+        ]
+        verbose_name = _("quote counter")
+        verbose_name_plural = _("quote counters")
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.year}: {self.last}"
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ISSUED = "issued", _("Issued")
+    SIGNED = "signed", _("Signed")
+    REFUSED = "refused", _("Refused")
+    EXPIRED = "expired", _("Expired")
+    # An issued quote replaced by a newer version of itself (a revision).
+    SUPERSEDED = "superseded", _("Replaced by a revision")
+
+
+QUOTE_TRANSITIONS: dict[str, frozenset[str]] = {
+    QuoteStatus.DRAFT: frozenset({QuoteStatus.ISSUED}),
+    QuoteStatus.ISSUED: frozenset(
+        {QuoteStatus.SIGNED, QuoteStatus.REFUSED, QuoteStatus.EXPIRED, QuoteStatus.SUPERSEDED}
+    ),
+    QuoteStatus.SIGNED: frozenset(),
+    QuoteStatus.REFUSED: frozenset(),
+    QuoteStatus.EXPIRED: frozenset(),
+    QuoteStatus.SUPERSEDED: frozenset(),
+}
+
+
+def _empty() -> dict[str, Any]:
+    return {}
+
+
+class QuoteQuerySet(AgencyScopedQuerySet["Quote"]):
+    agency_field = "visit__agency"
+
+
+class Quote(models.Model):
+    """A quote (devis). A draft has no number; an issued quote never changes.
+
+    A revision is a new row with the same ``number`` and ``version`` + 1 (shown as
+    ``MN-2026-000123-v2``): the number of a client's quote stays the same, and the
+    yearly sequence has no gap since a revision consumes no new number.
+    """
+
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("visit")
+    )
+    brand = models.ForeignKey(
+        Brand, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("brand")
+    )
+    price_list = models.ForeignKey(
+        PriceList, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("price list")
+    )
+    previous = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revision",
+        verbose_name=_("revision of"),
+    )
+    number = models.CharField(_("number"), max_length=30, blank=True, db_index=True)
+    year = models.PositiveSmallIntegerField(_("numbering year"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(_("number in the year"), null=True, blank=True)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=12, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT
+    )
+    quote_date = models.DateField(_("date"))
+    valid_until = models.DateField(_("valid until"))
+    pricing_input = models.JSONField(_("pricing input"), default=_empty)
+    figures = models.JSONField(_("figures"), default=_empty)
+    # What the document shows about the client and the company, frozen at issue.
+    parties = models.JSONField(_("client and company"), default=_empty)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+
+    objects = QuoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "year", "sequence", "version"],
+                condition=models.Q(sequence__isnull=False),
+                name="unique_quote_number_version",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "valid_until"])]
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+
+    def __str__(self) -> str:
+        return self.reference or str(_("Draft quote"))
+
+    @property
+    def reference(self) -> str:
+        """The number as printed: ``MN-2026-000123``, then ``MN-2026-000123-v2``…"""
+        if not self.number:
+            return ""
+        return self.number if self.version == 1 else f"{self.number}-v{self.version}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == QuoteStatus.DRAFT
+
+    def can_become(self, status: str) -> bool:
+        return status in QUOTE_TRANSITIONS.get(self.status, frozenset())
+
+
+class ContractQuerySet(AgencyScopedQuerySet["Contract"]):
+    agency_field = "quote__visit__agency"
+
+
+class Contract(models.Model):
+    """An off-premises contract (contrat hors établissement) made from an issued quote."""
+
+    quote = models.OneToOneField(
+        Quote, on_delete=models.PROTECT, related_name="contract", verbose_name=_("quote")
+    )
+    general_terms = models.ForeignKey(
+        LegalText,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("general terms version"),
+    )
+    early_start_requested = models.BooleanField(
+        _("the client asks to start before the end of the withdrawal period"), default=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ContractQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+
+    def __str__(self) -> str:
+        return f"{_('Contract')} {self.quote.reference}"
+
+
+def documents_storage() -> Storage:
+    """Private storage of the PDFs (settings.STORAGES["documents"]), read at run time."""
+    return storages["documents"]
+
+
+class DocumentKind(models.TextChoices):
+    QUOTE = "quote", _("Quote")
+    CONTRACT = "contract", _("Contract")
+
+
+class DocumentQuerySet(AgencyScopedQuerySet["Document"]):
+    agency_field = "quote__visit__agency"
+
+
+class Document(models.Model):
+    """A rendered PDF, stored once under DOCUMENTS_ROOT with its SHA-256 (never re-rendered)."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    quote = models.ForeignKey(
+        Quote, on_delete=models.PROTECT, related_name="documents", verbose_name=_("quote")
+    )
+    file = models.FileField(_("file"), upload_to="%Y/%m/", storage=documents_storage)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    pages = models.PositiveSmallIntegerField(_("pages"))
+    created_at = models.DateTimeField(_("rendered"), auto_now_add=True)
+    emailed_at = models.DateTimeField(_("emailed to the client"), null=True, blank=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["quote", "kind"], name="one_document_per_kind")
+        ]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quote.reference}"
+
+    @property
+    def filename(self) -> str:
+        prefix = "devis" if self.kind == DocumentKind.QUOTE else "contrat"
+        return f"{prefix}-{self.quote.reference}.pdf"

@@ -1,0 +1,45 @@
+"""Reads for quotes: the price list in force, the legal text in force, a visit's quotes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q
+
+from organisation.models import Agency
+from quotes.models import LegalText, PriceList, Quote, QuoteStatus
+from visits.models import Visit
+
+
+def price_list_in_force(*, agency: Agency, on: date) -> PriceList | None:
+    """The agency's own list in force on ``on`` if there is one, else the brand's."""
+    in_force = PriceList.objects.filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gte=on), effective_from__lte=on
+    ).prefetch_related("prices", "fees")
+    own = in_force.filter(agency=agency).order_by("-effective_from").first()
+    if own is not None:
+        return own
+    return (
+        in_force.filter(brand_id=agency.brand_id, agency__isnull=True)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def legal_text_current(*, kind: str) -> LegalText | None:
+    """The latest published version of a legal text."""
+    return (
+        LegalText.objects.filter(kind=kind, published_at__isnull=False)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+
+
+def quote_current_for_visit(*, visit: Visit) -> Quote | None:
+    """The visit's latest quote that is not replaced by a revision."""
+    return (
+        Quote.objects.filter(visit=visit)
+        .exclude(status=QuoteStatus.SUPERSEDED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )

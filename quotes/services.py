@@ -1,0 +1,316 @@
+"""Writes on quotes and contracts.
+
+A quote starts as a draft built from the visit's confirmed estimate and the price list
+in force; issuing it gives it the next number of its brand and year (gapless: the
+counter row is locked in the same transaction) and freezes it. A revision is a new
+draft that, once issued, keeps the number with the next version and replaces the old
+one. Documents are rendered and emailed by Celery tasks enqueued after the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organisation.models import User
+from quotes.models import (
+    Contract,
+    LegalTextKind,
+    PriceList,
+    Quote,
+    QuoteCounter,
+    QuoteStatus,
+)
+from quotes.pricing import MAX_MINUTES_PER_WEEK, PricingError, price, priced_as_json
+from quotes.selectors import legal_text_current, price_list_in_force
+from visits.models import Activity, Visit, VisitStatus
+from visits.services import visit_mark_quoted
+
+
+class QuoteError(Exception):
+    """A quote or contract write that cannot be done; the message is for the advisor."""
+
+
+def _activity_label(activity: str) -> str:
+    return str(dict(Activity.choices).get(activity, activity))
+
+
+def quote_minutes_per_activity(*, visit: Visit) -> dict[str, int]:
+    """The visit's weekly minutes (the advisor's figure, else the estimate) per activity.
+
+    With two activities the figure is split in proportion to the estimate's minutes per
+    week of each; the last activity takes the remainder so the parts add up exactly.
+    """
+    if visit.status not in (VisitStatus.NEEDS_CAPTURED, VisitStatus.QUOTED) or not visit.estimate:
+        raise QuoteError(_("Confirm the visit's estimate before making a quote."))
+    total = visit.proposed_minutes or visit.estimated_minutes or 0
+    if total <= 0:
+        raise QuoteError(_("The hours per week must be more than zero."))
+    if total > MAX_MINUTES_PER_WEEK:
+        raise QuoteError(
+            _("%(hours)s hours a week is not a home service: correct the estimate.")
+            % {"hours": total // 60}
+        )
+    parts = [(a["activity"], int(a["minutes_per_week"])) for a in visit.estimate["activities"]]
+    estimated = sum(minutes for _, minutes in parts)
+    if not parts or estimated <= 0:
+        raise QuoteError(_("Confirm the visit's estimate before making a quote."))
+    out: dict[str, int] = {}
+    left = total
+    for index, (activity, minutes) in enumerate(parts):
+        if index == len(parts) - 1:
+            share = left
+        else:
+            share = int(
+                (Decimal(total) * minutes / estimated).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+            )
+        out[activity] = share
+        left -= share
+    return {activity: minutes for activity, minutes in out.items() if minutes > 0}
+
+
+def quote_pricing_input(*, visit: Visit, price_list: PriceList) -> dict[str, Any]:
+    """What ``quotes.pricing.price`` needs, from the visit and the price list."""
+    prices = {p.activity: p for p in price_list.prices.all()}
+    lines = []
+    for activity, minutes in quote_minutes_per_activity(visit=visit).items():
+        activity_price = prices.get(activity)
+        if activity_price is None:
+            raise QuoteError(
+                _("The price list “%(list)s” has no price for %(activity)s.")
+                % {"list": price_list.name, "activity": _activity_label(activity)}
+            )
+        lines.append(
+            {
+                "activity": activity,
+                "label": activity_price.label,
+                "minutes_per_week": minutes,
+                "hourly_price_ht": str(activity_price.hourly_price_ht),
+                "vat_rate": str(activity_price.vat_rate),
+            }
+        )
+    prospect = visit.prospect
+    return {
+        "lines": lines,
+        "fees": [
+            {
+                "code": fee.code,
+                "label": fee.label,
+                "recurrence": fee.recurrence,
+                "amount_ht": str(fee.amount_ht),
+                "vat_rate": str(fee.vat_rate),
+            }
+            for fee in price_list.fees.all()
+        ],
+        "household": {
+            "dependent_children": prospect.dependent_children,
+            "members_over_65": prospect.members_over_65,
+            "disabled_member": prospect.disabled_member,
+        },
+        "immediate_advance": prospect.wants_immediate_advance,
+    }
+
+
+def _parties(visit: Visit) -> dict[str, Any]:
+    prospect, agency = visit.prospect, visit.agency
+    brand = agency.brand
+    return {
+        "client": {
+            "civility": prospect.get_civility_display() if prospect.civility else "",
+            "name": f"{prospect.first_name} {prospect.last_name}".strip(),
+            "address": prospect.address,
+            "postal_code": prospect.postal_code,
+            "city": prospect.city,
+            "email": prospect.email,
+            "phone": prospect.phone,
+            "place_of_intervention": prospect.place_of_intervention,
+        },
+        "company": {
+            "brand": brand.name,
+            "legal_name": brand.legal_name,
+            "legal_address": brand.legal_address,
+            "siren": brand.siren,
+            "siret": brand.siret,
+            "sap_number": brand.sap_number,
+            "email": brand.contact_email,
+            "phone": brand.contact_phone,
+            "website": brand.website,
+        },
+        "agency": {
+            "name": agency.name,
+            "address": f"{agency.address}, {agency.postal_code} {agency.city}",
+            "city": agency.city,
+            "phone": agency.phone,
+            "email": agency.email,
+        },
+        "advisor": str(visit.advisor) if visit.advisor else "",
+    }
+
+
+def _compute(quote: Quote, visit: Visit, on: date) -> None:
+    """Fill the quote's price list, figures and parties as of ``on`` (not saved)."""
+    price_list = price_list_in_force(agency=visit.agency, on=on)
+    if price_list is None:
+        raise QuoteError(
+            _("No price list is in force on %(date)s for the agency %(agency)s.")
+            % {"date": on.strftime("%d/%m/%Y"), "agency": visit.agency.name}
+        )
+    pricing_input = quote_pricing_input(visit=visit, price_list=price_list)
+    try:
+        figures = priced_as_json(price(pricing_input))
+    except PricingError as exc:
+        raise QuoteError(_("These figures cannot be priced: %(why)s.") % {"why": exc}) from exc
+    quote.price_list = price_list
+    quote.pricing_input = pricing_input
+    quote.figures = figures
+    quote.parties = _parties(visit)
+    quote.quote_date = on
+    quote.valid_until = on + timedelta(days=price_list.validity_days)
+
+
+@transaction.atomic
+def quote_create_draft(*, visit: Visit, user: User | None, on: date | None = None) -> Quote:
+    """A draft quote for the visit (the same draft again if there is one, refreshed)."""
+    on = on or timezone.localdate()
+    visit = (
+        Visit.objects.select_for_update()
+        .select_related("prospect", "agency__brand")
+        .get(pk=visit.pk)
+    )
+    if visit.status != VisitStatus.NEEDS_CAPTURED:
+        if visit.status == VisitStatus.QUOTED:
+            raise QuoteError(_("This visit already has a quote: revise it instead."))
+        raise QuoteError(_("Confirm the visit's estimate before making a quote."))
+    quote = Quote.objects.filter(
+        visit=visit, status=QuoteStatus.DRAFT, previous__isnull=True
+    ).first() or Quote(visit=visit, brand=visit.agency.brand, created_by=user)
+    _compute(quote, visit, on)
+    quote.save()
+    return quote
+
+
+def _next_number(brand_id: int, year: int) -> int:
+    """Take the next number of the brand's year; the counter row stays locked until commit."""
+    counters = QuoteCounter.objects.select_for_update()
+    try:
+        counter = counters.get(brand_id=brand_id, year=year)
+    except QuoteCounter.DoesNotExist:
+        try:
+            with transaction.atomic():
+                QuoteCounter.objects.create(brand_id=brand_id, year=year)
+        except IntegrityError:
+            pass  # another transaction created it first: lock theirs
+        counter = counters.get(brand_id=brand_id, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last
+
+
+def quote_issue(*, quote: Quote, on: date | None = None) -> Quote:
+    """Number and freeze a draft; the visit becomes quoted; the PDF follows after commit."""
+    from quotes.tasks import document_render_and_send
+
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        if not quote.is_draft:
+            raise QuoteError(_("An issued quote cannot be changed: revise it instead."))
+        visit = Visit.objects.select_related("prospect", "agency__brand").get(pk=quote.visit_id)
+        # Recomputed at issue: the price list and the visit may have changed since the draft.
+        _compute(quote, visit, on)
+        previous = quote.previous
+        if previous is not None:
+            previous = Quote.objects.select_for_update().get(pk=previous.pk)
+            if previous.status != QuoteStatus.ISSUED:
+                raise QuoteError(_("Only an issued quote can be revised."))
+            quote.number, quote.year, quote.sequence = (
+                previous.number,
+                previous.year,
+                previous.sequence,
+            )
+            quote.version = previous.version + 1
+            previous.status = QuoteStatus.SUPERSEDED
+            previous.status_changed_at = timezone.now()
+            previous.save(update_fields=["status", "status_changed_at"])
+        else:
+            quote.year = on.year
+            quote.sequence = _next_number(quote.brand_id, on.year)
+            quote.number = f"{quote.brand.quote_prefix}-{on.year}-{quote.sequence:06d}"
+        quote.status = QuoteStatus.ISSUED
+        quote.issued_at = quote.status_changed_at = timezone.now()
+        quote.save()
+        visit_mark_quoted(visit=visit)
+        quote_id = quote.pk
+        transaction.on_commit(lambda: document_render_and_send.delay(quote_id, "quote"))
+    return quote
+
+
+@transaction.atomic
+def quote_revise(*, quote: Quote, user: User | None, on: date | None = None) -> Quote:
+    """A draft revision of an issued quote (the same one again if it exists)."""
+    on = on or timezone.localdate()
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if quote.status != QuoteStatus.ISSUED:
+        raise QuoteError(_("Only an issued quote can be revised."))
+    existing = Quote.objects.filter(previous=quote).first()
+    if existing is not None:
+        return existing
+    if Contract.objects.filter(quote=quote).exists():
+        raise QuoteError(_("A contract was made from this quote: it can no longer be revised."))
+    visit = Visit.objects.select_related("prospect", "agency__brand").get(pk=quote.visit_id)
+    revision = Quote(visit=visit, brand=quote.brand, previous=quote, created_by=user)
+    _compute(revision, visit, on)
+    revision.save()
+    return revision
+
+
+@transaction.atomic
+def quote_set_status(*, quote: Quote, status: str) -> Quote:
+    """Signed or refused by the client (expiry and replacement have their own paths)."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
+    if not quote.can_become(status):
+        raise QuoteError(
+            _("A quote cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": quote.get_status_display(), "to": QuoteStatus(status).label}
+        )
+    quote.status = status
+    quote.status_changed_at = timezone.now()
+    quote.save(update_fields=["status", "status_changed_at"])
+    return quote
+
+
+def quote_expire_due(*, today: date | None = None) -> int:
+    """Issued quotes past their validity become expired; returns how many."""
+    today = today or timezone.localdate()
+    return Quote.objects.filter(status=QuoteStatus.ISSUED, valid_until__lt=today).update(
+        status=QuoteStatus.EXPIRED, status_changed_at=timezone.now()
+    )
+
+
+def contract_create(*, quote: Quote, user: User | None, early_start_requested: bool) -> Contract:
+    """The off-premises contract of an issued quote, with the general terms in force."""
+    from quotes.tasks import document_render_and_send
+
+    with transaction.atomic():
+        quote = Quote.objects.select_for_update().get(pk=quote.pk)
+        if quote.status not in (QuoteStatus.ISSUED, QuoteStatus.SIGNED):
+            raise QuoteError(_("A contract is made from an issued quote."))
+        if Contract.objects.filter(quote=quote).exists():
+            raise QuoteError(_("This quote already has its contract."))
+        terms = legal_text_current(kind=LegalTextKind.GENERAL_TERMS)
+        if terms is None:
+            raise QuoteError(_("No general terms are published: ask the head office."))
+        contract = Contract.objects.create(
+            quote=quote,
+            general_terms=terms,
+            early_start_requested=early_start_requested,
+            created_by=user,
+        )
+        quote_id = quote.pk
+        transaction.on_commit(lambda: document_render_and_send.delay(quote_id, "contract"))
+    return contract

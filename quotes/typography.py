@@ -1,0 +1,48 @@
+"""French typography for documents: amounts as ``12 345,67 €`` and the spaces French
+puts before ``: ; ! ?`` and inside « », made non-breaking so a line never starts with
+a colon or a euro sign."""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+NBSP = "\u00a0"  # before ":" and "€", inside « »
+NNBSP = "\u202f"  # narrow: before ; ! ? and as thousands separator
+
+_TEXT = re.compile(r">([^<]+)<")
+_BEFORE_COLON = re.compile(r" :(?=\s|$)")
+_OPEN_QUOTE = re.compile(r"« ?")
+_CLOSE_QUOTE = re.compile(r" ?»")
+
+
+def number_fr(value: Decimal | str | int, places: int = 2) -> str:
+    """``12345.6`` → ``12 345,60`` (narrow no-break space between thousands)."""
+    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    sign = "-" if number < 0 else ""
+    whole, _, fraction = f"{abs(number):f}".partition(".")
+    groups: list[str] = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    text = NNBSP.join(groups)
+    return f"{sign}{text},{fraction}" if places else f"{sign}{text}"
+
+
+def euros(value: Decimal | str | int) -> str:
+    return f"{number_fr(value)}{NBSP}€"
+
+
+def _fix_text(text: str) -> str:
+    # Only where a space was written: "Date :" becomes "Date\u00a0:", and "http://" stays.
+    text = _BEFORE_COLON.sub(NBSP + ":", text)
+    text = re.sub(r" ([;!?])(?=\s|$)", NNBSP + r"\1", text)
+    text = _OPEN_QUOTE.sub("«" + NBSP, text)
+    text = _CLOSE_QUOTE.sub(NBSP + "»", text)
+    return text
+
+
+def french_typography(html: str) -> str:
+    """Apply the French spacing rules to the text between tags (never to the markup)."""
+    return _TEXT.sub(lambda m: ">" + _fix_text(m.group(1)) + "<", html)

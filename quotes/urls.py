@@ -1,0 +1,15 @@
+from django.urls import path
+
+from quotes import views
+
+app_name = "quotes"
+
+urlpatterns = [
+    path("visites/<int:pk>/devis/", views.quote_start, name="quote_start"),
+    path("devis/<int:pk>/", views.quote_detail, name="quote_detail"),
+    path("devis/<int:pk>/emettre/", views.quote_issue_view, name="quote_issue"),
+    path("devis/<int:pk>/reviser/", views.quote_revise_view, name="quote_revise"),
+    path("devis/<int:pk>/pdf/", views.quote_pdf, name="quote_pdf"),
+    path("devis/<int:pk>/contrat/", views.contract_create_view, name="contract_create"),
+    path("devis/<int:pk>/contrat/pdf/", views.contract_pdf, name="contract_pdf"),
+]

@@ -1,0 +1,149 @@
+"""The PDF quote and contract, read back with pypdf: every mention required by SPEC §4,
+every figure equal to the pricing function's, the withdrawal form alone on its page."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from pypdf import PdfReader
+
+from organisation.models import Agency
+from quotes.documents import document_render
+from quotes.models import Document, Quote
+from quotes.pricing import price, priced_as_json
+from quotes.services import contract_create, quote_create_draft, quote_issue
+from quotes.templatetags.quote_tags import rate
+from quotes.typography import NBSP, NNBSP, euros, number_fr
+from tests.factories import make_price_list, make_visit_ready_to_quote
+
+pytestmark = pytest.mark.django_db
+DAY = date(2026, 12, 1)
+
+
+def _text(document: Document) -> list[str]:
+    with document.file.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    # One space for any run of spaces or line breaks: the words are what we check.
+    return [re.sub(r"[ \n]+", " ", page.extract_text()) for page in reader.pages]
+
+
+@pytest.fixture
+def issued(agency: Agency) -> Quote:
+    make_price_list(agency.brand)
+    visit = make_visit_ready_to_quote(
+        agency,
+        minutes={"housekeeping": 180, "gardening": 240},
+        members_over_65=1,
+        wants_immediate_advance=True,
+        intervention_address="3 chemin des Vignes",
+        intervention_postal_code="44120",
+        intervention_city="Vertou",
+    )
+    return quote_issue(quote=quote_create_draft(visit=visit, user=None, on=DAY), on=DAY)
+
+
+def test_it_prints_every_mention_and_figure_of_the_quote(issued: Quote) -> None:
+    pages = _text(document_render(quote=issued, kind="quote"))
+    text = " ".join(pages)
+    figures = priced_as_json(price(issued.pricing_input))
+    assert figures == issued.figures
+    brand = issued.brand
+    for mention in [
+        f"Devis n° {issued.number}",
+        "Date\u00a0: 01/12/2026",
+        "Valable jusqu'au 31/12/2026",
+        brand.legal_name,
+        f"Déclaration de services à la personne n° {brand.sap_number}",
+        issued.visit.prospect.last_name,
+        issued.visit.prospect.address,
+        "Lieu d'intervention\u00a0: 3 chemin des Vignes, 44120 Vertou",
+        "Prestataire",
+        "Devis gratuit",
+        "Devis obligatoire",
+        "arrêté du 17 mars 2015",
+        "Frais de dossier",
+        "Frais de déplacement",
+        "Avantage fiscal",
+        "crédit d'impôt",
+        "reste à payer",
+    ]:
+        assert mention in text, mention
+    for line in figures["lines"]:
+        for key in ("hourly_price_ht", "hourly_price_ttc", "monthly_ht", "monthly_ttc"):
+            assert euros(line[key]) in text, (line["label"], key)
+        assert f"{number_fr(line['hours_per_week'])}{NBSP}h" in text
+        assert rate(line["vat_rate"]) in text
+    for fee in figures["fees"]:
+        assert euros(fee["amount_ht"]) in text and euros(fee["amount_ttc"]) in text
+    for period in ("monthly", "annual"):
+        for key in ("ht", "vat", "ttc"):
+            assert euros(figures[period][key]) in text, (period, key)
+    assert euros(figures["tax_credit"]["annual"]) in text
+    assert euros(figures["tax_credit"]["monthly"]) in text
+    assert euros(figures["remaining_monthly"]) in text
+    # French thousands separator (narrow no-break space) on the yearly total, page numbers.
+    assert NNBSP in euros(figures["annual"]["ttc"])
+    assert f"Page 1 / {len(pages)}" in pages[0]
+
+
+def test_it_prints_the_contract_with_its_legal_information_and_a_separate_form(
+    issued: Quote,
+) -> None:
+    contract_create(quote=issued, user=None, early_start_requested=True)
+    document = document_render(quote=issued, kind="contract")
+    pages = _text(document)
+    text = " ".join(pages)
+    assert document.pages == len(pages) >= 3
+    for mention in [
+        "Contrat conclu hors établissement",
+        "L221-5",
+        "quatorze jours",
+        "L221-18",
+        "sept jours",
+        "L221-10",
+        "Aucun chèque, aucune autorisation de prélèvement",
+        "L221-25",
+        "☒ Je demande expressément",
+        "version 2026-1",
+        "Article 1",
+        issued.brand.sap_number,
+        euros(issued.figures["monthly"]["ttc"]),
+    ]:
+        assert mention in text, mention
+    form_pages = [i for i, page in enumerate(pages) if "Formulaire de rétractation" in page]
+    assert form_pages == [len(pages) - 1]  # the last page, and only there
+    form = pages[-1]
+    assert "Je/Nous (*) vous notifie/notifions (*)" in form
+    assert "Rayez la mention inutile" in form
+    # Alone on its page: nothing of the contract itself shares it.
+    assert "Article" not in form and "Signatures" not in form
+
+
+def test_it_stores_each_document_once_with_its_sha256(issued: Quote) -> None:
+    import hashlib
+
+    first = document_render(quote=issued, kind="quote")
+    again = document_render(quote=issued, kind="quote")
+    assert again.pk == first.pk
+    with first.file.open("rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == first.sha256
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils (pdftoppm)")
+def test_it_writes_sample_pdfs_that_render_to_images(tmp_path: Path) -> None:
+    call_command("render_sample_documents", out=str(tmp_path))
+    pdfs = sorted(tmp_path.glob("*.pdf"))
+    assert [p.name.split("-")[0] for p in pdfs] == ["contrat", "devis"]
+    call_command("render_sample_documents", out=str(tmp_path))  # idempotent
+    assert Quote.objects.count() == 1
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(pdfs[1]), str(tmp_path / "page")], check=True
+    )
+    assert sorted(tmp_path.glob("page-*.png"))
