@@ -3,6 +3,7 @@
 import { all, get } from "./idb.js";
 import { STATES, enqueue, forVisit, replay } from "./sync.js";
 import { estimate } from "./estimator.js";
+import { price } from "./pricing.js";
 
 const ROOM_FIELD = /^rooms-(\d+|__N__)-/;
 
@@ -173,8 +174,34 @@ async function offlineEstimate(form) {
   }
   box.dataset.minutesPerWeek = result.minutes_per_week;
   document.querySelectorAll("[data-estimate-week]").forEach((el) => { el.textContent = hours(result.minutes_per_week); });
+  if (data.price_list) quotePreview(box, data, result, local, english);
   box.hidden = false;
   document.querySelectorAll(".estimate:not([data-offline-estimate])").forEach((el) => { el.hidden = true; });
+}
+
+function quotePreview(box, data, result, local, english) {
+  // The household as entered on this tablet, if the prospect step was edited offline.
+  const household = { ...data.household };
+  let advance = data.immediate_advance;
+  for (const record of local.filter((r) => r.step === "prospect")) {
+    const values = Object.fromEntries(record.pairs);
+    household.dependent_children = Number(values.dependent_children || 0);
+    household.members_over_65 = Number(values.members_over_65 || 0);
+    household.disabled_member = values.disabled_member === "on";
+    advance = values.wants_immediate_advance === "on";
+  }
+  const lines = result.activities
+    .filter((a) => a.minutes_per_week > 0 && data.price_list.prices[a.activity])
+    .map((a) => ({ activity: a.activity, minutes_per_week: a.minutes_per_week, ...data.price_list.prices[a.activity] }));
+  if (!lines.length) return;
+  const priced = price({ lines, fees: data.price_list.fees, household, immediate_advance: advance });
+  const locale = english ? "en-GB" : "fr-FR";
+  const euros = (amount) => `${Number(amount).toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 })} €`;
+  const target = box.querySelector("[data-offline-quote]");
+  target.querySelector('[data-quote="monthly_ttc"]').textContent = euros(priced.monthly.ttc);
+  target.querySelector('[data-quote="credit_monthly"]').textContent = euros(priced.tax_credit.monthly);
+  target.querySelector('[data-quote="remaining"]').textContent = priced.remaining_monthly === null ? "—" : euros(priced.remaining_monthly);
+  target.hidden = false;
 }
 
 export async function initStepForms() {

@@ -63,4 +63,8 @@ def wait_until_sent(page: Page, timeout: float = 60) -> list[dict[str, Any]]:
 
 
 def submit_step(page: Page) -> None:
+    """Submit a step and wait for the next one: the record is queued before it loads."""
+    before = page.url
     page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url(lambda url: url != before)
+    ready(page)

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
 from nomad_web.chaos import CHAOS, chaos_reset
 from organisation.models import Role, User
+from quotes.pricing import price
+from quotes.selectors import price_list_as_data
 from tests.browser.offline_helpers import (
     prepare_day,
     ready,
@@ -19,7 +22,7 @@ from tests.browser.offline_helpers import (
     submit_step,
     wait_until_sent,
 )
-from tests.factories import AgencyFactory, UserFactory, VisitFactory
+from tests.factories import AgencyFactory, UserFactory, VisitFactory, make_price_list
 from visits.catalogue import catalogue_load_default
 from visits.models import Conflict, Submission, Visit, VisitChange, VisitStatus
 from visits.services import WriteContext, visit_save_answers
@@ -45,6 +48,7 @@ def test_a_whole_visit_offline_reaches_the_server_once(
     screenshot_dir: Path,  # type: ignore[no-untyped-def]
 ) -> None:
     visit = _visit(advisor, activities=["housekeeping", "gardening"], prospect__last_name="Lambert")
+    make_price_list(visit.agency.brand)
     base = live_server.url
     sign_in(page, base, advisor.email)
     prepare_day(page)
@@ -102,8 +106,16 @@ def test_a_whole_visit_offline_reaches_the_server_once(
     estimate = page.locator("[data-offline-estimate]")
     expect(estimate).to_be_visible()
     expect(estimate).to_contain_text("2 h 45")
+    # The quote preview, priced on the tablet, equals the server's pricing of the same hours:
+    # 165 min weekly (housekeeping) and 120 min fortnightly = 60 min a week (gardening).
+    expected = price(
+        quote_pricing_input_for(visit, {"housekeeping": 165, "gardening": 60}, children=2)
+    )
+    monthly = f"{expected['monthly']['ttc']:,.2f}".replace(",", "\u202f").replace(".", ",")
+    expect(page.locator('[data-quote="monthly_ttc"]')).to_have_text(f"{monthly} €")
     page.screenshot(path=str(screenshot_dir / "offline-estimate-768x1024.png"), full_page=True)
     submit_step(page)
+    expect(page).to_have_url(f"{base}/visites/{visit.pk}/etapes/summary/")
     ready(page)
     queued = records(page)
     assert len(queued) == 8 and {r["state"] for r in queued} == {"pending"}
@@ -277,6 +289,25 @@ def test_chaos_loses_nothing_and_duplicates_nothing(
             assert visit.answers["frequency"] == "weekly"
 
 
+def quote_pricing_input_for(
+    visit: Visit, minutes: dict[str, int], children: int
+) -> dict[str, object]:
+    data = price_list_as_data(agency=visit.agency, on=timezone.localdate())
+    assert data is not None
+    return {
+        "lines": [
+            {"activity": a, "minutes_per_week": m, **data["prices"][a]} for a, m in minutes.items()
+        ],
+        "fees": data["fees"],
+        "household": {
+            "dependent_children": children,
+            "members_over_65": 0,
+            "disabled_member": False,
+        },
+        "immediate_advance": False,
+    }
+
+
 def visit_data_catalogue(visit: Visit) -> int:
     from visits.catalogue import catalogue_current
 
@@ -384,3 +415,75 @@ def test_a_new_worker_activates_without_losing_queued_records(
     assert wait_until_sent(page) == []
     visit.refresh_from_db()
     assert visit.answers["priorities"] == "Avant la mise à jour"
+
+
+def test_a_lost_session_keeps_the_queue_and_asks_to_sign_in_again(
+    page: Page,
+    context: BrowserContext,
+    live_server,
+    advisor: User,  # type: ignore[no-untyped-def]
+) -> None:
+    from django.contrib.sessions.models import Session
+
+    visit = _visit(advisor)
+    base = live_server.url
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    context.set_offline(True)
+    _fill_offline(page, base, visit, "instructions", "Priorités", "Gardé sur la tablette")
+    Session.objects.all().delete()  # signed out on the server while offline
+
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.get_by_role("link", name="Reconnectez-vous pour envoyer")).to_be_visible()
+    assert [r["state"] for r in records(page)] == ["pending"]
+    visit.refresh_from_db()
+    assert visit.version == 1
+
+    page.get_by_role("link", name="Reconnectez-vous pour envoyer").click()
+    page.get_by_label("Courriel").fill(advisor.email)
+    page.get_by_label("Mot de passe").fill("correct-horse-battery")
+    page.get_by_role("button", name="Se connecter").click()
+    ready(page)
+    assert wait_until_sent(page) == []
+    visit.refresh_from_db()
+    assert visit.answers["priorities"] == "Gardé sur la tablette"
+
+
+def test_logout_warns_about_unsent_work_then_wipes_the_device(
+    page: Page,
+    context: BrowserContext,
+    live_server,
+    advisor: User,  # type: ignore[no-untyped-def]
+) -> None:
+    visit = _visit(advisor)
+    base = live_server.url
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    context.set_offline(True)
+    _fill_offline(page, base, visit, "instructions", "Priorités", "Pas encore envoyé")
+    context.set_offline(False)
+    chaos_reset(fail_before=1.0)  # the server keeps failing: the record stays
+    try:
+        dialogs: list[str] = []
+
+        def decline(dialog) -> None:  # type: ignore[no-untyped-def]
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.once("dialog", decline)
+        page.get_by_role("button", name="Se déconnecter").click()
+        page.wait_for_timeout(500)
+        assert dialogs and "1 saisie(s) n’ont pas encore été envoyée(s)" in dialogs[0]
+        assert [r["state"] for r in records(page)] == ["pending"]  # declined: nothing lost
+        expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Se déconnecter").click()
+        expect(page).to_have_url(f"{base}/accounts/login/")
+    finally:
+        chaos_reset()
+    ready(page)
+    # The visits' pages and data are gone; only the app shell (no personal data) may return.
+    assert "nomad-prepared" not in page.evaluate("async () => await caches.keys()")
+    assert records(page) == []

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from nomad_web.http import AuthenticatedHttpRequest
+from quotes.selectors import price_list_as_data
 from visits.selectors import agenda_visits
 from visits.services import visit_catalogues
 from visits.steps import visit_steps
@@ -32,6 +33,7 @@ SHELL_STATIC = [
     "js/app.js",
     "js/idb.js",
     "js/sync.js",
+    "js/pricing.js",
     "js/offline-forms.js",
     "js/estimator.js",
     "js/prepare.js",
@@ -98,6 +100,13 @@ def visit_data(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
             },
             "catalogues": visit_catalogues(visit=visit),
             "min_minutes": settings.NOMAD_MIN_BILLED_MINUTES,
+            "household": {
+                "dependent_children": visit.prospect.dependent_children,
+                "members_over_65": visit.prospect.members_over_65,
+                "disabled_member": visit.prospect.disabled_member,
+            },
+            "immediate_advance": visit.prospect.wants_immediate_advance,
+            "price_list": price_list_as_data(agency=visit.agency, on=timezone.localdate()),
         }
     )
 
