@@ -137,7 +137,8 @@ def measure(base: str, visit_id: int) -> None:
               for (let i = 0; i < count; i++) {
                 const pairs = [...new FormData(form)].filter(([n]) => n !== 'csrfmiddlewaretoken')
                   .map(([n, v]) => [n, n === 'priorities' ? `priorité ${i}` : v]);
-                await sync.enqueue({url: form.action, visitId: Number(form.dataset.visitId), step: 'instructions', pairs});
+                const visitId = Number(form.dataset.visitId);
+                await sync.enqueue({url: form.action, visitId, step: 'instructions', pairs});
               }
               return (await sync.records()).length;
             }""",
