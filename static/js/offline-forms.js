@@ -94,7 +94,7 @@ async function submit(form, submitter) {
   const visitId = Number(form.dataset.visitId);
   const pairs = [...new FormData(form, submitter)].filter(([name]) => name !== "op" && name !== "csrfmiddlewaretoken");
   const record = await enqueue({ url: form.action, visitId, step: form.dataset.offlineStep, pairs });
-  if (navigator.onLine) await replay();
+  if (navigator.onLine) await replay({ wait: true });
   const after = await get("outbox", record.id);
   if (!after) {
     window.location.assign(form.dataset.nextUrl);

@@ -148,10 +148,13 @@ async function replayLocked() {
   }
 }
 
-export async function replay() {
+// wait: queue behind a replay already running (a submit the advisor waits for);
+// otherwise give up at once, that replay will send everything.
+export async function replay({ wait = false } = {}) {
   if (typeof navigator !== "undefined" && navigator.locks) {
     // One replay at a time across the pages and the worker.
-    return navigator.locks.request("nomad-replay", { ifAvailable: true }, (lock) => (lock ? replayLocked() : null));
+    const options = wait ? {} : { ifAvailable: true };
+    return navigator.locks.request("nomad-replay", options, (lock) => (lock ? replayLocked() : null));
   }
   return replayLocked();
 }

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from organisation.models import Role
+from tests.browser.offline_helpers import wait_until_sent
 from tests.factories import PASSWORD, AgencyFactory, UserFactory, VisitFactory
 from visits.catalogue import catalogue_load_default
 from visits.models import Visit, VisitStatus
@@ -77,6 +78,7 @@ def test_it_runs_a_visit_from_rooms_to_the_estimate(
     expect(page.get_by_role("heading", name="Synthèse", level=1)).to_be_visible()
     expect(page).to_have_url(f"{live_server.url}/visites/{visit.pk}/etapes/summary/")
 
+    assert wait_until_sent(page) == []
     visit = Visit.objects.get(pk=visit.pk)
     assert visit.status == VisitStatus.NEEDS_CAPTURED
     assert [r.get("label") or r["type"] for r in visit.answers["rooms"]] == [
