@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "visits",
     "quotes",
     "announcements",
+    "signatures",
     "nomad_web",
 ]
 
@@ -275,6 +276,18 @@ if not PRODUCTION:
 # Quote and contract PDFs: clients' personal data, so never under the public MEDIA_URL;
 # served only through the agency-scoped views.
 DOCUMENTS_ROOT = Path(env("DOCUMENTS_ROOT", str(BASE_DIR / "private" / "documents")))
+
+# Signatures. The company seal (PAdES) is made with this certificate and key; in
+# development `make run` / `make test` generate a self-signed pair at these defaults.
+NOMAD_SEAL_CERT_FILE = env("NOMAD_SEAL_CERT_FILE", str(BASE_DIR / "private" / "seal" / "seal-cert.pem"))
+NOMAD_SEAL_KEY_FILE = env("NOMAD_SEAL_KEY_FILE", str(BASE_DIR / "private" / "seal" / "seal-key.pem"))
+NOMAD_SEAL_KEY_PASSWORD = env("NOMAD_SEAL_KEY_PASSWORD")
+NOMAD_TSA_URL = env("NOMAD_TSA_URL")  # RFC 3161 timestamping authority, optional
+# Yousign API v3 (remote signature); without a key only on-site signature is offered.
+YOUSIGN_API_URL = env("YOUSIGN_API_URL", "https://api-sandbox.yousign.app/v3")
+YOUSIGN_API_KEY = env("YOUSIGN_API_KEY")
+YOUSIGN_WEBHOOK_SECRET = env("YOUSIGN_WEBHOOK_SECRET")
+YOUSIGN_TIMEOUT_SECONDS = float(env("YOUSIGN_TIMEOUT_SECONDS", "10"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "documents": {

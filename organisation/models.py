@@ -46,6 +46,13 @@ class Brand(models.Model):
     contact_email = models.EmailField(_("contact email"))
     contact_phone = models.CharField(_("contact phone"), max_length=20)
     website = models.URLField(_("website"), blank=True)
+    signature_provider = models.CharField(
+        _("signature"),
+        max_length=10,
+        choices=[("onsite", _("On the tablet")), ("yousign", _("Remote, through Yousign"))],
+        default="onsite",
+        help_text=_("How this brand's clients sign; an agency may choose otherwise."),
+    )
 
     class Meta:
         ordering = ["name"]
@@ -85,6 +92,13 @@ class Agency(models.Model):
     email = models.EmailField(_("email"))
     backoffice_code = models.CharField(
         _("back-office code"), max_length=20, unique=True, null=True, blank=True
+    )
+    signature_provider = models.CharField(
+        _("signature"),
+        max_length=10,
+        choices=[("", _("As the brand")), ("onsite", _("On the tablet")), ("yousign", _("Remote, through Yousign"))],
+        blank=True,
+        help_text=_("Leave empty to follow the brand."),
     )
 
     objects = AgencyQuerySet.as_manager()

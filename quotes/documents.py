@@ -20,12 +20,16 @@ from django.utils import timezone
 
 from nomad_web.mail import email_send
 from quotes.models import Contract, Document, DocumentKind, Quote
+from quotes.models.quote import FILE_PREFIXES
 from quotes.typography import french_typography
 
 STYLESHEET = Path(__file__).resolve().parent / "document.css"
 TEMPLATES: dict[str, str] = {
     DocumentKind.QUOTE: "quotes/documents/quote.html",
     DocumentKind.CONTRACT: "quotes/documents/contract.html",
+    # The signed versions are the same documents with the signature block filled in.
+    DocumentKind.SIGNED_QUOTE: "quotes/documents/quote.html",
+    DocumentKind.SIGNED_CONTRACT: "quotes/documents/contract.html",
 }
 
 
@@ -48,7 +52,9 @@ def _brand_css(quote: Quote) -> str:
     )
 
 
-def document_context(*, quote: Quote, kind: str) -> dict[str, Any]:
+def document_context(
+    *, quote: Quote, kind: str, signature: dict[str, Any] | None = None
+) -> dict[str, Any]:
     brand = quote.brand
     logo_url = ""
     if brand.logo:
@@ -67,8 +73,9 @@ def document_context(*, quote: Quote, kind: str) -> dict[str, Any]:
         "has_one_off": any(f["recurrence"] == "one_off" for f in quote.figures.get("fees", [])),
         "logo_url": logo_url,
         "initials": brand.initials,
+        "signature": signature,
     }
-    if kind == DocumentKind.CONTRACT:
+    if kind in (DocumentKind.CONTRACT, DocumentKind.SIGNED_CONTRACT):
         contract = Contract.objects.select_related("general_terms").get(quote=quote)
         context.update(
             contract=contract,
@@ -78,11 +85,10 @@ def document_context(*, quote: Quote, kind: str) -> dict[str, Any]:
     return context
 
 
-def document_html(*, quote: Quote, kind: str) -> str:
+def document_html(*, quote: Quote, kind: str, signature: dict[str, Any] | None = None) -> str:
     """The document as one self-contained HTML page, French typography applied."""
-    body = french_typography(
-        render_to_string(TEMPLATES[kind], document_context(quote=quote, kind=kind))
-    )
+    context = document_context(quote=quote, kind=kind, signature=signature)
+    body = french_typography(render_to_string(TEMPLATES[kind], context))
     style = f"<style>\n{STYLESHEET.read_text()}\n{_brand_css(quote)}</style>"
     return body.replace("</head>", f"{style}\n</head>", 1)
 
@@ -103,11 +109,21 @@ def document_render(*, quote: Quote, kind: str) -> Document:
     if not quote.number:
         raise DocumentError("A draft quote has no document.")
     pdf, pages = document_pdf(html=document_html(quote=quote, kind=kind))
-    digest = hashlib.sha256(pdf).hexdigest()
-    document = Document(quote=quote, kind=kind, sha256=digest, size=len(pdf), pages=pages)
-    prefix = "devis" if kind == DocumentKind.QUOTE else "contrat"
+    return document_store(quote=quote, kind=kind, content=pdf, pages=pages)
+
+
+def document_store(*, quote: Quote, kind: str, content: bytes, pages: int) -> Document:
+    """Store a file of the quote once, with its SHA-256; a second store keeps the first."""
+    existing = Document.objects.filter(quote=quote, kind=kind).first()
+    if existing is not None:
+        return existing
+    digest = hashlib.sha256(content).hexdigest()
+    document = Document(quote=quote, kind=kind, sha256=digest, size=len(content), pages=pages)
+    extension = "json" if kind == DocumentKind.EVIDENCE_JSON else "pdf"
     document.file.save(
-        f"{prefix}-{quote.reference}-{digest[:12]}.pdf", ContentFile(pdf), save=False
+        f"{FILE_PREFIXES[kind]}-{quote.reference}-{digest[:12]}.{extension}",
+        ContentFile(content),
+        save=False,
     )
     try:
         with transaction.atomic():

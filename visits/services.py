@@ -327,6 +327,19 @@ def visit_mark_quoted(*, visit: Visit) -> Visit:
 
 
 @transaction.atomic
+def visit_mark_signed(*, visit: Visit) -> Visit:
+    """The client signed the quote and the contract (called inside that transaction)."""
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if visit.status == VisitStatus.SIGNED:
+        return visit
+    _transition(visit, VisitStatus.SIGNED)
+    visit.version += 1
+    visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
+    VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"])
+    return visit
+
+
+@transaction.atomic
 def visit_assign(*, visit: Visit, advisor: User, user: User | None = None) -> Visit:
     if (
         advisor.role != Role.ADVISOR

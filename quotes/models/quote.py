@@ -173,6 +173,7 @@ class Contract(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
 
     objects = ContractQuerySet.as_manager()
 
@@ -193,6 +194,11 @@ def documents_storage() -> Storage:
 class DocumentKind(models.TextChoices):
     QUOTE = "quote", _("Quote")
     CONTRACT = "contract", _("Contract")
+    SIGNED_QUOTE = "signed_quote", _("Signed quote")
+    SIGNED_CONTRACT = "signed_contract", _("Signed contract")
+    EVIDENCE = "evidence", _("Evidence file (PDF)")
+    EVIDENCE_JSON = "evidence_json", _("Evidence file (JSON)")
+    AUDIT_TRAIL = "audit_trail", _("Signature provider's audit trail")
 
 
 class DocumentQuerySet(AgencyScopedQuerySet["Document"]):
@@ -202,7 +208,7 @@ class DocumentQuerySet(AgencyScopedQuerySet["Document"]):
 class Document(models.Model):
     """A rendered PDF, stored once under DOCUMENTS_ROOT with its SHA-256 (never re-rendered)."""
 
-    kind = models.CharField(_("kind"), max_length=10, choices=DocumentKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
     quote = models.ForeignKey(
         Quote, on_delete=models.PROTECT, related_name="documents", verbose_name=_("quote")
     )
@@ -228,5 +234,15 @@ class Document(models.Model):
 
     @property
     def filename(self) -> str:
-        prefix = "devis" if self.kind == DocumentKind.QUOTE else "contrat"
-        return f"{prefix}-{self.quote.reference}.pdf"
+        return f"{FILE_PREFIXES[self.kind]}-{self.quote.reference}.{'json' if self.kind == DocumentKind.EVIDENCE_JSON else 'pdf'}"
+
+
+FILE_PREFIXES = {
+    DocumentKind.QUOTE: "devis",
+    DocumentKind.CONTRACT: "contrat",
+    DocumentKind.SIGNED_QUOTE: "devis-signe",
+    DocumentKind.SIGNED_CONTRACT: "contrat-signe",
+    DocumentKind.EVIDENCE: "dossier-de-preuve",
+    DocumentKind.EVIDENCE_JSON: "dossier-de-preuve",
+    DocumentKind.AUDIT_TRAIL: "piste-d-audit",
+}

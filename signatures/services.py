@@ -1,0 +1,200 @@
+"""Signing, whoever the provider: validation, the signed state, the evidence, the seal."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organisation.models import User
+from quotes.models import Contract, Quote, QuoteStatus
+from quotes.services import quote_set_status
+from signatures.canonical import canonical_hash
+from signatures.models import Provider, SignatureRequest, SignatureStatus
+from signatures.signals import contract_signed
+from visits.services import visit_mark_signed
+
+MAX_SIGNATURE_BYTES = 400_000
+MIN_INK_PIXELS = 150  # a dot or a stray tap is not a signature
+
+
+class SignatureError(Exception):
+    """A signature that cannot be accepted; the message is for the person who tried."""
+
+
+def _check_signable(contract: Contract) -> Quote:
+    quote = Quote.objects.select_for_update().get(pk=contract.quote_id)
+    if quote.status == QuoteStatus.SIGNED or contract.signed_at:
+        raise SignatureError(_("This contract is already signed."))
+    if quote.status == QuoteStatus.SUPERSEDED:
+        raise SignatureError(_("This quote was revised: have the new version signed."))
+    if quote.status == QuoteStatus.EXPIRED or quote.valid_until < timezone.localdate():
+        raise SignatureError(_("This quote has expired: issue a new one before signing."))
+    if quote.status != QuoteStatus.ISSUED:
+        raise SignatureError(_("Only an issued quote can be signed."))
+    return quote
+
+
+def signature_image_decode(*, data_url: str) -> bytes:
+    """The PNG of a drawn signature, refused when empty, malformed or too large."""
+    prefix = "data:image/png;base64,"
+    if not data_url.startswith(prefix):
+        raise SignatureError(_("The signature is missing: ask the client to sign in the box."))
+    try:
+        png = base64.b64decode(data_url[len(prefix):], validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureError(_("The signature image is unreadable.")) from None
+    if len(png) > MAX_SIGNATURE_BYTES:
+        raise SignatureError(_("The signature image is too large."))
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            if image.format != "PNG":
+                raise SignatureError(_("The signature image is unreadable."))
+            alpha = image.convert("RGBA").getchannel("A")
+            ink = sum(alpha.point(lambda a: 1 if a > 32 else 0).getdata())
+    except (UnidentifiedImageError, OSError):
+        raise SignatureError(_("The signature image is unreadable.")) from None
+    if ink < MIN_INK_PIXELS:
+        raise SignatureError(_("The signature is empty: ask the client to sign in the box."))
+    return png
+
+
+@dataclass
+class OnSiteSubmission:
+    signer_first_name: str
+    signer_last_name: str
+    identity_confirmed: bool
+    documents_read: bool
+    withdrawal_information_received: bool
+    early_start_requested: bool
+    signature_data_url: str
+    document_hash: str
+    presented_at: str
+    signed_at: str
+    device: dict[str, Any]
+    client_uuid: uuid.UUID | None
+
+
+@transaction.atomic
+def onsite_sign(
+    *, contract: Contract, submission: OnSiteSubmission, user: User | None, ip: str
+) -> SignatureRequest:
+    """Record a signature made on the tablet (possibly offline, replayed later).
+
+    A hash that differs from the server's recomputed one is a stored conflict: the
+    request is kept with status "conflict" and nothing is printed as signed.
+    """
+    contract = Contract.objects.select_for_update().select_related("quote", "general_terms").get(pk=contract.pk)
+    if submission.client_uuid and (
+        done := SignatureRequest.objects.filter(client_uuid=submission.client_uuid).first()
+    ):
+        return done  # the same submission replayed
+    if not (submission.signer_first_name.strip() and submission.signer_last_name.strip()):
+        raise SignatureError(_("Give the signer's first and last name."))
+    if not submission.identity_confirmed:
+        raise SignatureError(_("Confirm that you checked the signer's identity."))
+    if not (submission.documents_read and submission.withdrawal_information_received):
+        raise SignatureError(
+            _("The client must confirm having read the documents and received the withdrawal information.")
+        )
+    png = signature_image_decode(data_url=submission.signature_data_url)
+    _check_signable(contract)
+    received_at = timezone.now()
+    expected = canonical_hash(contract=contract)
+    evidence = {
+        "signer": {
+            "first_name": submission.signer_first_name.strip(),
+            "last_name": submission.signer_last_name.strip(),
+            "identity_checked_by": str(user) if user else "",
+        },
+        "document": {"canonical_sha256": expected, "presented_sha256": submission.document_hash},
+        "consents": {
+            "documents_read": submission.documents_read,
+            "withdrawal_information_received": submission.withdrawal_information_received,
+            "early_start_requested": submission.early_start_requested,
+        },
+        "device": submission.device,
+        "times": {
+            "presented_at": submission.presented_at,
+            "signed_at": submission.signed_at,
+            "received_at": received_at.isoformat(),
+        },
+        "ip_at_receipt": ip,
+        "signature_png_base64": base64.b64encode(png).decode(),
+    }
+    request = SignatureRequest(
+        contract=contract, provider=Provider.ONSITE,
+        signer_first_name=submission.signer_first_name.strip(),
+        signer_last_name=submission.signer_last_name.strip(),
+        signer_email=contract.quote.parties.get("client", {}).get("email", ""),
+        document_hash=submission.document_hash, client_uuid=submission.client_uuid,
+        evidence=evidence, created_by=user,
+    )
+    if submission.document_hash != expected:
+        request.status = SignatureStatus.CONFLICT
+        request.reason = _("The figures signed on the tablet differ from the server's.")
+        request.completed_at = received_at
+        request.save()
+        return request
+    request.status = SignatureStatus.SIGNED
+    request.signed_at = _parse_time(submission.signed_at) or received_at
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        raise SignatureError(_("This contract is already signed.")) from None
+    contract.early_start_requested = submission.early_start_requested
+    contract.save(update_fields=["early_start_requested"])
+    signature_complete(request=request)
+    return request
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return None
+    return parsed if timezone.is_aware(parsed) else None
+
+
+def signature_complete(*, request: SignatureRequest) -> SignatureRequest:
+    """The signed state, for either provider (inside the caller's transaction).
+
+    Quote signed, contract signed, visit signed, the contract.signed hook; the signed
+    documents, the evidence and the email follow from a task once this commits.
+    """
+    from signatures.tasks import signature_finalise
+
+    contract = request.contract
+    now = timezone.now()
+    if request.status != SignatureStatus.SIGNED:
+        request.status = SignatureStatus.SIGNED
+    request.signed_at = request.signed_at or now
+    request.completed_at = now
+    request.save(update_fields=["status", "signed_at", "completed_at"])
+    contract.signed_at = request.signed_at
+    contract.save(update_fields=["signed_at"])
+    quote = quote_set_status(quote=contract.quote, status=QuoteStatus.SIGNED)
+    visit_mark_signed(visit=quote.visit)
+    contract_signed.send(sender=Contract, contract=contract)
+    transaction.on_commit(lambda: signature_finalise.delay(request.pk))
+    return request
+
+
+def signature_close(*, request: SignatureRequest, status: str, reason: str = "") -> SignatureRequest:
+    """Declined, expired or cancelled: the request ends, the contract stays unsigned."""
+    request.status = status
+    request.reason = reason[:300]
+    request.completed_at = timezone.now()
+    request.save(update_fields=["status", "reason", "completed_at"])
+    return request
