@@ -10,9 +10,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # the tests drive Chromium and read PDFs.
 RUN_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := gettext chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-VENDOR := static/vendor/htmx.min.js
+VENDOR := static/vendor/htmx.min.js static/vendor/signature_pad.min.js
 
-.PHONY: run test lint bench setup-run setup-test messages clean
+.PHONY: run test lint bench setup-run setup-test messages seal clean
 
 run: setup-run
 	$(MANAGE) migrate --noinput
@@ -31,8 +31,8 @@ lint: $(VENV)/.dev-installed
 bench: setup-test
 	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done
 
-setup-run: debs-run $(VENV)/.installed $(VENDOR) messages
-setup-test: debs-test $(VENV)/.dev-installed $(VENDOR) messages
+setup-run: debs-run $(VENV)/.installed $(VENDOR) messages seal
+setup-test: debs-test $(VENV)/.dev-installed $(VENDOR) messages seal
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(VENDOR): node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+	cp node_modules/signature_pad/dist/signature_pad.min.js static/vendor/
+
+# A self-signed development seal for PDFs, unless NOMAD_SEAL_* name real files.
+seal: | $(VENV)/bin/python
+	$(MANAGE) generate_seal_certificate
 
 messages: | $(VENV)/bin/python
 	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules -v0

@@ -25,6 +25,7 @@ urlpatterns = [
     path("oidc/", include("organisation.oidc_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("nouveautes/", include("announcements.urls")),
+    path("signatures/", include("signatures.urls")),
     path("", include("organisation.urls")),
     path("", include("visits.urls")),
     path("", include("quotes.urls")),

@@ -72,3 +72,24 @@ def price_list_as_data(*, agency: Agency, on: date) -> dict[str, Any] | None:
             for f in price_list.fees.all()
         ],
     }
+
+
+def signing_urls(*, visit: Visit) -> list[str]:
+    """Pages a tablet needs to have the visit's contract signed offline (if one waits)."""
+    from django.urls import reverse
+
+    from quotes.models import Contract
+
+    contract = (
+        Contract.objects.filter(quote__visit=visit, quote__status=QuoteStatus.ISSUED, signed_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if contract is None:
+        return []
+    return [
+        reverse("quotes:quote_detail", args=[contract.quote_id]),
+        reverse("quotes:quote_pdf", args=[contract.quote_id]),
+        reverse("quotes:contract_pdf", args=[contract.quote_id]),
+        reverse("signatures:onsite", args=[contract.pk]),
+    ]

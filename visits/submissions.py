@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+from typing import Any
 
 from django.http import QueryDict
 
 from nomad_web.http import DEVICE_HEADER, SYNC_HEADER
+from visits.models import Submission
 
-__all__ = ["DEVICE_HEADER", "SYNC_HEADER", "submission_hash"]
+__all__ = [
+    "DEVICE_HEADER",
+    "SYNC_HEADER",
+    "SubmissionMismatch",
+    "submission_hash",
+    "submission_previous",
+    "submission_record",
+]
 # Fields that differ between two sends of the same submission.
 _VOLATILE = {"csrfmiddlewaretoken"}
 
@@ -20,3 +30,29 @@ def submission_hash(data: QueryDict) -> str:
         (key, value) for key in data for value in data.getlist(key) if key not in _VOLATILE
     )
     return hashlib.sha256(json.dumps(pairs, ensure_ascii=False).encode()).hexdigest()
+
+
+class SubmissionMismatch(Exception):
+    """The submission id was already used with other data."""
+
+
+def submission_previous(*, client_uuid: uuid.UUID | None, visit_id: int, digest: str) -> Submission | None:
+    """The answer already given to this submission (call it under the visit's row lock)."""
+    if client_uuid is None:
+        return None
+    previous = Submission.objects.filter(client_uuid=client_uuid).first()
+    if previous is not None and (previous.body_hash != digest or previous.visit_id != visit_id):
+        raise SubmissionMismatch
+    return previous
+
+
+def submission_record(
+    *, client_uuid: uuid.UUID | None, visit_id: int, digest: str, status: int,
+    response: dict[str, Any], device_id: str,
+) -> None:
+    if client_uuid is None:
+        return
+    Submission.objects.create(
+        client_uuid=client_uuid, visit_id=visit_id, body_hash=digest,
+        status_code=status, response=response, device_id=device_id,
+    )

@@ -79,7 +79,7 @@ async function latestDraft(visitId, step) {
 
 // ---- Submitting: the device first, then the network ---------------------------------
 function showMessage(form, html) {
-  const box = form.closest("#step")?.querySelector("[data-step-message]");
+  const box = form.querySelector("[data-step-message]") || form.closest("#step")?.querySelector("[data-step-message]");
   if (!box) return;
   box.innerHTML = html;
   box.hidden = false;
@@ -105,6 +105,8 @@ async function submit(form, submitter) {
     HTMLFormElement.prototype.submit.call(form);
   } else if (after.state === STATES.CONFLICT) {
     showMessage(form, `<p>${form.dataset.conflictText || ""}</p><p><a href="${after.conflictUrl}">${form.dataset.conflictLink || "→"}</a></p>`);
+  } else if (form.dataset.queuedMessage) {
+    showQueued(form);
   } else {
     // Not sent (no network, server unavailable): kept on the device; carry on.
     window.location.assign(form.dataset.nextUrl);
@@ -204,11 +206,27 @@ function quotePreview(box, data, result, local, english) {
   target.hidden = false;
 }
 
+// A form whose record waits on the device says so and is not filled again (a signature).
+function showQueued(form) {
+  const box = form.querySelector("[data-step-message]") || form.closest("#step")?.querySelector("[data-step-message]");
+  if (box) {
+    box.textContent = form.dataset.queuedMessage;
+    box.classList.remove("alert--error");
+    box.classList.add("message");
+    box.hidden = false;
+  }
+  form.querySelectorAll("button, input, select, textarea").forEach((el) => { el.disabled = true; });
+}
+
 export async function initStepForms() {
   for (const form of document.querySelectorAll("form[data-offline-step]")) {
     const visitId = Number(form.dataset.visitId);
     const draft = await latestDraft(visitId, form.dataset.offlineStep);
-    if (draft) fill(form, draft.pairs);
+    if (draft && form.dataset.queuedMessage) {
+      if (draft.state === STATES.REJECTED) showMessage(form, "");
+      else showQueued(form);
+      if (draft.state === STATES.REJECTED) form.querySelector("[data-step-message]").textContent = draft.message;
+    } else if (draft) fill(form, draft.pairs);
     form.addEventListener("click", (event) => {
       const button = event.target.closest("button[name=op]");
       if (!button) return;

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from nomad_web.http import AuthenticatedHttpRequest
-from quotes.selectors import price_list_as_data
+from quotes.selectors import price_list_as_data, signing_urls
 from visits.selectors import agenda_visits
 from visits.services import visit_catalogues
 from visits.steps import visit_steps
@@ -34,6 +34,8 @@ SHELL_STATIC = [
     "js/idb.js",
     "js/sync.js",
     "js/pricing.js",
+    "js/signature.js",
+    "vendor/signature_pad.min.js",
     "js/offline-forms.js",
     "js/estimator.js",
     "js/prepare.js",
@@ -121,12 +123,13 @@ def preparation(request: AuthenticatedHttpRequest) -> JsonResponse:
     visits = agenda_visits(user=request.user, start=today, end=today + timedelta(days=days - 1))
     agenda = reverse("visits:agenda")
     entries = []
-    for visit in visits.filter(status__in=["scheduled", "in_progress", "needs_captured"]):
+    for visit in visits.filter(status__in=["scheduled", "in_progress", "needs_captured", "quoted"]):
         steps = visit_steps(catalogues=visit_catalogues(visit=visit))
         urls = [
             reverse("visits:visit_detail", args=[visit.pk]),
             reverse("visits:visit_data", args=[visit.pk]),
             *(reverse("visits:visit_step", args=[visit.pk, s.key]) for s in steps),
+            *signing_urls(visit=visit),
         ]
         entries.append(
             {"id": visit.pk, "version": visit.version, "label": str(visit.prospect), "urls": urls}

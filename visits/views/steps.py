@@ -28,7 +28,7 @@ from visits.forms import (
     RoomsForm,
     from_answer,
 )
-from visits.models import Conflict, Prospect, Submission, Visit
+from visits.models import Conflict, Prospect, Visit
 from visits.models.visit import PROSPECT_FIELDS
 from visits.services import (
     VisitError,
@@ -42,7 +42,14 @@ from visits.services import (
     visit_save_prospect,
 )
 from visits.steps import StepDef, questions_of, room_types_of, step_sections, visit_steps
-from visits.submissions import DEVICE_HEADER, SYNC_HEADER, submission_hash
+from visits.submissions import (
+    DEVICE_HEADER,
+    SYNC_HEADER,
+    SubmissionMismatch,
+    submission_hash,
+    submission_previous,
+    submission_record,
+)
 from visits.views.access import get_visit_for_user
 
 
@@ -333,30 +340,23 @@ def _post(page: StepPage) -> HttpResponse:
     digest = submission_hash(data)
     with transaction.atomic():
         # One write at a time per visit, so a replay racing its original sees its answer.
-        Visit.objects.select_for_update().filter(pk=page.visit.pk).exists()
-        if ctx.client_uuid is not None:
-            previous = Submission.objects.filter(client_uuid=ctx.client_uuid).first()
-            if previous is not None:
-                if previous.body_hash != digest or previous.visit_id != page.visit.pk:
-                    outcome = Outcome(
-                        422,
-                        page.visit,
-                        message=_(
-                            "This submission id was already used for other data: "
-                            "nothing was changed."
-                        ),
-                    )
-                    return _answer(page, outcome)
-                return JsonResponse(previous.response, status=previous.status_code)
+        list(Visit.objects.select_for_update().filter(pk=page.visit.pk).values_list("pk"))
+        try:
+            previous = submission_previous(
+                client_uuid=ctx.client_uuid, visit_id=page.visit.pk, digest=digest
+            )
+        except SubmissionMismatch:
+            message = _(
+                "This submission id was already used for other data: nothing was changed."
+            )
+            return _answer(page, Outcome(422, page.visit, message=message))
+        if previous is not None:
+            return JsonResponse(previous.response, status=previous.status_code)
         outcome = _save(page, ctx)
-        if ctx.client_uuid is not None and outcome.status in (200, 409):
-            Submission.objects.create(
-                client_uuid=ctx.client_uuid,
-                visit=page.visit,
-                body_hash=digest,
-                status_code=outcome.status,
-                response=_json(page, outcome),
-                device_id=ctx.device_id,
+        if outcome.status in (200, 409):
+            submission_record(
+                client_uuid=ctx.client_uuid, visit_id=page.visit.pk, digest=digest,
+                status=outcome.status, response=_json(page, outcome), device_id=ctx.device_id,
             )
     return _answer(page, outcome)
 
