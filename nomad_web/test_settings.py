@@ -27,3 +27,8 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Fault injection for the offline replay tests; idle unless a test configures it.
 MIDDLEWARE = [*MIDDLEWARE, "nomad_web.chaos.ChaosMiddleware"]
+
+# The tests seal with their own throwaway certificate (made by a session fixture).
+_SEAL_DIR = tempfile.mkdtemp(prefix="nomad-test-seal-")
+NOMAD_SEAL_CERT_FILE = os.path.join(_SEAL_DIR, "seal-cert.pem")
+NOMAD_SEAL_KEY_FILE = os.path.join(_SEAL_DIR, "seal-key.pem")

@@ -81,7 +81,9 @@ def signing_urls(*, visit: Visit) -> list[str]:
     from quotes.models import Contract
 
     contract = (
-        Contract.objects.filter(quote__visit=visit, quote__status=QuoteStatus.ISSUED, signed_at__isnull=True)
+        Contract.objects.filter(
+            quote__visit=visit, quote__status=QuoteStatus.ISSUED, signed_at__isnull=True
+        )
         .order_by("-created_at")
         .first()
     )

@@ -8,19 +8,38 @@ The certificate and key come from files named by the environment (``NOMAD_SEAL_C
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from django.conf import settings
+
+T = TypeVar("T")
 
 
 class SealError(Exception):
     pass
 
 
-def seal_certificate_generate(*, cert_path: Path, key_path: Path, organisation: str = "NOMAD web") -> None:
+def _outside_event_loop(work: Callable[[], T]) -> T:
+    """pyHanko runs its own asyncio loop: from a thread that already has one (Playwright's,
+    an ASGI server's), run the work in a fresh thread instead."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
+def seal_certificate_generate(
+    *, cert_path: Path, key_path: Path, organisation: str = "NOMAD web"
+) -> None:
     """A self-signed certificate and key for development and tests (never for production)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -47,9 +66,15 @@ def seal_certificate_generate(*, cert_path: Path, key_path: Path, organisation: 
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -60,7 +85,9 @@ def seal_certificate_generate(*, cert_path: Path, key_path: Path, organisation: 
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
     )
     key_path.chmod(0o600)
@@ -99,9 +126,13 @@ def seal_pdf(*, pdf: bytes, reason: str, location: str) -> bytes:
         reason=reason,
         location=location,
     )
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-    out = signers.sign_pdf(writer, metadata, signer=_signer(), timestamper=timestamper)
-    return out.getvalue()
+    signer = _signer()
+
+    def sign() -> bytes:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        return signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper).getvalue()
+
+    return _outside_event_loop(sign)
 
 
 @dataclass(frozen=True)
@@ -128,8 +159,10 @@ def seal_validate(*, pdf: bytes, trust_cert_file: str | None = None) -> SealChec
     reader = PdfFileReader(io.BytesIO(pdf))
     if not reader.embedded_signatures:
         return SealCheck(False, False, False, False)
-    status = validate_pdf_signature(
-        reader.embedded_signatures[-1], ValidationContext(trust_roots=[root])
+    status = _outside_event_loop(
+        lambda: validate_pdf_signature(
+            reader.embedded_signatures[-1], ValidationContext(trust_roots=[root])
+        )
     )
     return SealCheck(
         intact=bool(status.intact),

@@ -35,7 +35,9 @@ from visits.submissions import (
 
 def _get_contract_for_user(request: AuthenticatedHttpRequest, pk: int) -> Contract:
     return get_for_user_or_404(
-        Contract.objects.select_related("quote__visit__prospect", "quote__visit__agency__brand", "general_terms"),
+        Contract.objects.select_related(
+            "quote__visit__prospect", "quote__visit__agency__brand", "general_terms"
+        ),
         request.user,
         pk=pk,
     )
@@ -46,9 +48,16 @@ def _get_contract_for_user(request: AuthenticatedHttpRequest, pk: int) -> Contra
 def signature_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contract = _get_contract_for_user(request, pk)
     prospect = contract.quote.visit.prospect
-    signer = Signer(first_name=prospect.first_name, last_name=prospect.last_name, email=prospect.email, phone=prospect.phone)
+    signer = Signer(
+        first_name=prospect.first_name,
+        last_name=prospect.last_name,
+        email=prospect.email,
+        phone=prospect.phone,
+    )
     try:
-        started = provider_for(agency=contract.quote.visit.agency).start(contract=contract, signer=signer, user=request.user)
+        started = provider_for(agency=contract.quote.visit.agency).start(
+            contract=contract, signer=signer, user=request.user
+        )
     except SignatureError as exc:
         messages.error(request, str(exc))
         return redirect("quotes:quote_detail", pk=contract.quote_id)
@@ -115,14 +124,28 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         list(Visit.objects.select_for_update().filter(pk=visit_id).values_list("pk"))
         try:
-            previous = submission_previous(client_uuid=submission.client_uuid, visit_id=visit_id, digest=digest)
+            previous = submission_previous(
+                client_uuid=submission.client_uuid, visit_id=visit_id, digest=digest
+            )
         except SubmissionMismatch:
-            return _refused(request, contract, sync, 422, _("This signature was already sent with other data: nothing was signed twice."))
+            return _refused(
+                request,
+                contract,
+                sync,
+                422,
+                _("This signature was already sent with other data: nothing was signed twice."),
+            )
         if previous is not None:
-            return JsonResponse(previous.response, status=previous.status_code) if sync else redirect("signatures:onsite", pk=pk)
+            return (
+                JsonResponse(previous.response, status=previous.status_code)
+                if sync
+                else redirect("signatures:onsite", pk=pk)
+            )
         try:
             signature = onsite_sign(
-                contract=contract, submission=submission, user=request.user,
+                contract=contract,
+                submission=submission,
+                user=request.user,
                 ip=request.META.get("REMOTE_ADDR", ""),
             )
         except SignatureError as exc:
@@ -135,8 +158,12 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             **({"message": signature.reason} if status == 409 else {}),
         }
         submission_record(
-            client_uuid=submission.client_uuid, visit_id=visit_id, digest=digest,
-            status=status, response=body, device_id=request.headers.get(DEVICE_HEADER, "")[:64],
+            client_uuid=submission.client_uuid,
+            visit_id=visit_id,
+            digest=digest,
+            status=status,
+            response=body,
+            device_id=request.headers.get(DEVICE_HEADER, "")[:64],
         )
     if sync:
         return JsonResponse(body, status=status)
@@ -146,20 +173,32 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect("signatures:onsite", pk=pk)
 
 
-def _refused(request: AuthenticatedHttpRequest, contract: Contract, sync: bool, status: int, message: str) -> HttpResponse:
+def _refused(
+    request: AuthenticatedHttpRequest, contract: Contract, sync: bool, status: int, message: str
+) -> HttpResponse:
     if sync:
         return JsonResponse({"status": status, "message": message}, status=status)
-    return render(request, "signatures/onsite.html", _page_context(contract, error=message), status=status)
+    return render(
+        request, "signatures/onsite.html", _page_context(contract, error=message), status=status
+    )
 
 
 @require_GET
 @login_required
 def signed_document(request: AuthenticatedHttpRequest, pk: int, kind: str) -> FileResponse:
     contract = _get_contract_for_user(request, pk)
-    if kind not in {DocumentKind.SIGNED_QUOTE, DocumentKind.SIGNED_CONTRACT, DocumentKind.EVIDENCE, DocumentKind.EVIDENCE_JSON, DocumentKind.AUDIT_TRAIL}:
+    if kind not in {
+        DocumentKind.SIGNED_QUOTE,
+        DocumentKind.SIGNED_CONTRACT,
+        DocumentKind.EVIDENCE,
+        DocumentKind.EVIDENCE_JSON,
+        DocumentKind.AUDIT_TRAIL,
+    }:
         raise Http404
     document = Document.objects.filter(quote=contract.quote, kind=kind).first()
     if document is None:
         raise Http404
     content_type = "application/json" if kind == DocumentKind.EVIDENCE_JSON else "application/pdf"
-    return FileResponse(document.file.open("rb"), filename=document.filename, content_type=content_type)
+    return FileResponse(
+        document.file.open("rb"), filename=document.filename, content_type=content_type
+    )

@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from announcements.models import Announcement
 from organisation.models import Agency, Role, User
+from quotes.models import Quote
 from quotes.services import contract_create, quote_create_draft, quote_issue
 from tests.factories import (
     AgencyFactory,
@@ -86,6 +87,11 @@ def _quote(agency: Agency, *, issued: bool = False, contract: bool = False) -> d
     if contract:
         contract_create(quote=quote, user=None, early_start_requested=False)
     return {"pk": quote.pk}
+
+
+def _contract(agency: Agency) -> dict[str, Any]:
+    quote = Quote.objects.get(pk=_quote(agency, contract=True)["pk"])
+    return {"pk": quote.contract.pk}
 
 
 def _announcement_meant_for_them(agency: Agency) -> dict[str, Any]:
@@ -168,6 +174,24 @@ URLS: dict[str, Case] = {
         make=lambda agency: {"slug": agency.brand.slug, "size": 192},
     ),
     "icone-<int:size>.png": Case(own=_everyone(200), path="/icone-512.png"),
+    # Signatures: starting one goes to the agency's provider (here the tablet page).
+    "signatures/contrats/<int:pk>/signer/": Case(
+        own=_signed_in(302),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 302},
+        make=_contract,
+        method="post",
+    ),
+    "signatures/contrats/<int:pk>/tablette/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_contract,
+    ),
+    # Nothing signed yet: no signed document to give (404), in any agency.
+    "signatures/contrats/<int:pk>/documents/<slug:kind>/": Case(
+        own={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 404},
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 404},
+        make=lambda agency: {**_contract(agency), "kind": "signed_contract"},
+    ),
     "visites/<int:pk>/etapes/<slug:step>/": Case(
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},

@@ -36,7 +36,9 @@ class SubmissionMismatch(Exception):
     """The submission id was already used with other data."""
 
 
-def submission_previous(*, client_uuid: uuid.UUID | None, visit_id: int, digest: str) -> Submission | None:
+def submission_previous(
+    *, client_uuid: uuid.UUID | None, visit_id: int, digest: str
+) -> Submission | None:
     """The answer already given to this submission (call it under the visit's row lock)."""
     if client_uuid is None:
         return None
@@ -47,12 +49,21 @@ def submission_previous(*, client_uuid: uuid.UUID | None, visit_id: int, digest:
 
 
 def submission_record(
-    *, client_uuid: uuid.UUID | None, visit_id: int, digest: str, status: int,
-    response: dict[str, Any], device_id: str,
+    *,
+    client_uuid: uuid.UUID | None,
+    visit_id: int,
+    digest: str,
+    status: int,
+    response: dict[str, Any],
+    device_id: str,
 ) -> None:
     if client_uuid is None:
         return
     Submission.objects.create(
-        client_uuid=client_uuid, visit_id=visit_id, body_hash=digest,
-        status_code=status, response=response, device_id=device_id,
+        client_uuid=client_uuid,
+        visit_id=visit_id,
+        body_hash=digest,
+        status_code=status,
+        response=response,
+        device_id=device_id,
     )

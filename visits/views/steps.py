@@ -346,17 +346,19 @@ def _post(page: StepPage) -> HttpResponse:
                 client_uuid=ctx.client_uuid, visit_id=page.visit.pk, digest=digest
             )
         except SubmissionMismatch:
-            message = _(
-                "This submission id was already used for other data: nothing was changed."
-            )
+            message = _("This submission id was already used for other data: nothing was changed.")
             return _answer(page, Outcome(422, page.visit, message=message))
         if previous is not None:
             return JsonResponse(previous.response, status=previous.status_code)
         outcome = _save(page, ctx)
         if outcome.status in (200, 409):
             submission_record(
-                client_uuid=ctx.client_uuid, visit_id=page.visit.pk, digest=digest,
-                status=outcome.status, response=_json(page, outcome), device_id=ctx.device_id,
+                client_uuid=ctx.client_uuid,
+                visit_id=page.visit.pk,
+                digest=digest,
+                status=outcome.status,
+                response=_json(page, outcome),
+                device_id=ctx.device_id,
             )
     return _answer(page, outcome)
 

@@ -1,0 +1,82 @@
+"""A client signs on the tablet with the network cut; the signed PDF reaches the server."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from organisation.models import Role
+from quotes.models import Document, DocumentKind
+from quotes.services import contract_create, quote_create_draft, quote_issue
+from signatures.models import SignatureRequest, SignatureStatus
+from signatures.seal import seal_validate
+from tests.browser.offline_helpers import prepare_day, ready, records, sign_in, wait_until_sent
+from tests.factories import AgencyFactory, UserFactory, make_price_list, make_visit_ready_to_quote
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _draw(page: Page) -> None:
+    page.evaluate(
+        "() => document.querySelector('#signature-pad').scrollIntoView({block: 'center'})"
+    )
+    box = page.locator("#signature-pad").bounding_box()
+    assert box is not None
+    x, y = box["x"] + 30, box["y"] + box["height"] / 3
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(30):
+        page.mouse.move(x + i * 15, y + (25 if i % 2 else -25), steps=4)
+    page.mouse.up()
+
+
+def test_it_signs_offline_then_the_server_seals_it(
+    page: Page,
+    context: BrowserContext,
+    live_server,  # type: ignore[no-untyped-def]
+) -> None:
+    agency = AgencyFactory()
+    make_price_list(agency.brand)
+    advisor = UserFactory(role=Role.ADVISOR, agencies=[agency], email="camille@example.test")
+    visit = make_visit_ready_to_quote(
+        agency, first_name="Élise", last_name="Dumont", email="elise@example.test"
+    )
+    visit.advisor = advisor
+    visit.save()
+    quote = quote_issue(quote=quote_create_draft(visit=visit, user=None))
+    contract = contract_create(quote=quote, user=None, early_start_requested=False)
+    base = live_server.url
+
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    context.set_offline(True)
+    page.goto(f"{base}/signatures/contrats/{contract.pk}/tablette/")
+    ready(page)
+    expect(page.get_by_role("heading", name="Signature sur la tablette")).to_be_visible()
+
+    # Without a drawn signature, nothing is queued.
+    page.get_by_label("J’ai vérifié l’identité du signataire").check()
+    page.get_by_label("J’ai lu le devis").check()
+    page.get_by_label("J’ai reçu l’information sur mon droit de rétractation").check()
+    page.get_by_role("button", name="Signer", exact=True).click()
+    expect(page.get_by_text("La signature est absente")).to_be_visible()
+    assert records(page) == []
+
+    _draw(page)
+    page.get_by_role("button", name="Signer", exact=True).click()
+    expect(page.get_by_text("Signature enregistrée sur cette tablette")).to_be_visible()
+    assert [r["step"] for r in records(page)] == ["signature"]
+    assert not SignatureRequest.objects.exists()
+
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    assert wait_until_sent(page) == []
+    request = SignatureRequest.objects.get(contract=contract)
+    assert request.status == SignatureStatus.SIGNED
+    assert request.evidence["device"]["online"] == "False"  # signed while offline
+    signed = Document.objects.get(quote=quote, kind=DocumentKind.SIGNED_CONTRACT)
+    assert seal_validate(pdf=signed.file.open("rb").read()).ok
+
+    page.reload()
+    ready(page)
+    expect(page.get_by_role("link", name="Contrat signé (PDF)")).to_be_visible()
