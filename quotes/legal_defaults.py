@@ -5,6 +5,8 @@ in the admin, and each contract records the version it was made with."""
 
 from __future__ import annotations
 
+from typing import Any
+
 GENERAL_TERMS_VERSION = "2026-1"
 GENERAL_TERMS_TITLE = "Conditions générales de prestation de services à la personne"
 GENERAL_TERMS = """\
@@ -47,3 +49,19 @@ CONSENT_TITLE = "Consentement au traitement des données personnelles"
 CONSENT = """\
 J'accepte que les informations recueillies lors de cette visite (coordonnées, composition du foyer, description du logement, consignes) soient enregistrées par la société pour établir le devis et le contrat, organiser les interventions et, le cas échéant, me proposer ses services. Elles sont conservées trois ans après le dernier contact si aucun contrat n'est signé, puis anonymisées. Je peux y accéder, les faire rectifier ou effacer, et retirer mon consentement à tout moment auprès de l'agence.
 """
+
+
+def legal_texts_load(legal_text_model: Any) -> None:
+    """Publish these first versions where they are missing (the data migration, and the
+    tests whose database is flushed between tests)."""
+    from django.utils import timezone
+
+    for kind, version, title, body in (
+        ("general_terms", GENERAL_TERMS_VERSION, GENERAL_TERMS_TITLE, GENERAL_TERMS),
+        ("consent", CONSENT_VERSION, CONSENT_TITLE, CONSENT),
+    ):
+        legal_text_model.objects.get_or_create(
+            kind=kind,
+            version=version,
+            defaults={"title": title, "body": body, "published_at": timezone.now()},
+        )

@@ -1,20 +1,10 @@
 from django.db import migrations
-from django.utils import timezone
 
 
 def load(apps, schema_editor):
-    from quotes import legal_defaults as d
+    from quotes.legal_defaults import legal_texts_load
 
-    LegalText = apps.get_model("quotes", "LegalText")
-    for kind, version, title, body in (
-        ("general_terms", d.GENERAL_TERMS_VERSION, d.GENERAL_TERMS_TITLE, d.GENERAL_TERMS),
-        ("consent", d.CONSENT_VERSION, d.CONSENT_TITLE, d.CONSENT),
-    ):
-        LegalText.objects.get_or_create(
-            kind=kind,
-            version=version,
-            defaults={"title": title, "body": body, "published_at": timezone.now()},
-        )
+    legal_texts_load(apps.get_model("quotes", "LegalText"))
 
 
 class Migration(migrations.Migration):

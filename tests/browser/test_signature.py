@@ -6,7 +6,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from organisation.models import Role
-from quotes.models import Document, DocumentKind
+from quotes.legal_defaults import legal_texts_load
+from quotes.models import Document, DocumentKind, LegalText
 from quotes.services import contract_create, quote_create_draft, quote_issue
 from signatures.models import SignatureRequest, SignatureStatus
 from signatures.seal import seal_validate
@@ -35,6 +36,8 @@ def test_it_signs_offline_then_the_server_seals_it(
     context: BrowserContext,
     live_server,  # type: ignore[no-untyped-def]
 ) -> None:
+    # Browser tests flush the database between tests, data migrations included.
+    legal_texts_load(LegalText)
     agency = AgencyFactory()
     make_price_list(agency.brand)
     advisor = UserFactory(role=Role.ADVISOR, agencies=[agency], email="camille@example.test")
