@@ -27,3 +27,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 # Fault injection for the offline replay tests; idle unless a test configures it.
 MIDDLEWARE = [*MIDDLEWARE, "nomad_web.chaos.ChaosMiddleware"]
+
+# Every event the tests write is checked against its JSON Schema (docs/events/).
+NOMAD_EVENTS_VALIDATE = True
