@@ -111,7 +111,7 @@ def test_it_applies_back_office_visits_and_shows_paper_ones_in_the_agenda(
 ) -> None:
     agency.backoffice_code = "ODY-T-01"
     agency.save()
-    paper = booking(agency, "BO-V-7", advisor=advisor, hours_from_now=1)
+    paper = booking(agency, "BO-V-7", advisor=advisor, hours_from_now=0)
     paper_data = {
         **{k: v for k, v in paper.items() if k not in ("scheduled_at", "duration_minutes")},
         "visited_at": paper["scheduled_at"],

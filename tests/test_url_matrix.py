@@ -24,6 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from announcements.models import Announcement
 from organisation.models import Agency, Role, User
+from quotes.models import Quote
 from quotes.services import contract_create, quote_create_draft, quote_issue
 from tests.factories import (
     AgencyFactory,
@@ -86,6 +87,10 @@ def _quote(agency: Agency, *, issued: bool = False, contract: bool = False) -> d
     if contract:
         contract_create(quote=quote, user=None, early_start_requested=False)
     return {"pk": quote.pk}
+
+
+def _visit_with_contract(agency: Agency) -> dict[str, Any]:
+    return {"pk": Quote.objects.get(pk=_quote(agency, contract=True)["pk"]).visit_id}
 
 
 def _announcement_meant_for_them(agency: Agency) -> dict[str, Any]:
@@ -213,6 +218,17 @@ URLS: dict[str, Case] = {
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=lambda agency: _quote(agency, contract=True),
+    ),
+    # The mission sheet (access codes inside): the visit's agency, once a contract exists.
+    "visites/<int:pk>/feuille-de-route/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_visit_with_contract,
+    ),
+    "visites/<int:pk>/feuille-de-route/pdf/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_visit_with_contract,
     ),
 }
 
