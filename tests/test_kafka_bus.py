@@ -170,3 +170,19 @@ def test_it_applies_a_message_delivered_twice_once_and_parks_poison(
 
     # Offsets were committed: the same group starts after them.
     assert consume(idle_seconds=1, poll_seconds=0.2).total == 0
+
+
+def test_it_plays_the_back_office_with_the_legacy_simulator(kafka: str, db: None) -> None:
+    from io import StringIO
+
+    from nomad_web.demo import demo_seed
+
+    demo_seed()
+    before = Visit.objects.count()
+    out = StringIO()
+    call_command("legacy_simulator", "--duration", "1.5", "--every", "0.1", "--seed", "3", stdout=out)
+    assert "back office publishes backoffice.visit" in out.getvalue()
+    call_command("consume_backoffice", "--once", "--idle", "1", stdout=StringIO())
+    assert Visit.objects.count() > before
+    assert Visit.objects.filter(backoffice_ref__startswith="SIM-", advisor__isnull=False).exists()
+    assert not DeadLetter.objects.exists()
