@@ -286,7 +286,7 @@ def message_handle(
         raise  # the database, not the message: stop and come back later
     except (InboundError, SchemaError) as exc:
         error = str(exc)
-    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the consumer
+    except Exception as exc:
         logger.exception("back-office message %s[%s]@%s failed", topic, partition, offset)
         error = f"{type(exc).__name__}: {exc}"
     DeadLetter.objects.create(

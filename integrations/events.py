@@ -63,10 +63,10 @@ def topic_for(aggregate_type: str) -> str:
 
 def event_build(
     *,
-    type: str,  # noqa: A002 - the CloudEvents attribute's name
+    type: str,
     subject: str,
     data: dict[str, Any],
-    id: str | None = None,  # noqa: A002
+    id: str | None = None,
     time: datetime | None = None,
     source: str = SOURCE,
 ) -> dict[str, Any]:
@@ -111,7 +111,7 @@ def _code_keys(value: Any) -> set[str]:
 
 def outbox_write(
     *,
-    type: str,  # noqa: A002 - the CloudEvents attribute's name
+    type: str,
     aggregate_id: str,
     data: dict[str, Any],
 ) -> OutboxEvent:

@@ -66,7 +66,9 @@ def _rooms(catalogues: list[dict[str, Any]], answers: dict[str, Any]) -> list[di
             {
                 "name": room.get("label") or type_label,
                 "type": type_label,
-                "surface_m2": str(room.get("surface_m2") or room_type.get("default_surface_m2", "")),
+                "surface_m2": str(
+                    room.get("surface_m2") or room_type.get("default_surface_m2", "")
+                ),
                 "tasks": tasks,
                 "instructions": str(room.get("instructions") or "").strip(),
             }

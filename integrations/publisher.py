@@ -89,7 +89,9 @@ class RelayResult:
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
+    return timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    )
 
 
 def _pick(batch_size: int) -> tuple[list[OutboxEvent], int]:
@@ -125,6 +127,22 @@ def _pick(batch_size: int) -> tuple[list[OutboxEvent], int]:
     return sendable, len(rows) - len(sendable)
 
 
+def _produce(producer: Any, row: OutboxEvent, delivered: Any) -> None:
+    event_id = str(row.pk)
+    kwargs = {
+        "key": row.aggregate_id.encode(),
+        "value": json.dumps(envelope_of(row), ensure_ascii=False).encode(),
+        "headers": {"content-type": "application/cloudevents+json; charset=UTF-8"},
+        "on_delivery": lambda err, msg: delivered(err, msg, event_id),
+    }
+    try:
+        producer.produce(topic_for(row.aggregate_type), **kwargs)
+    except BufferError:
+        producer.poll(1)  # the local queue is full: let deliveries drain, then once more
+        producer.produce(topic_for(row.aggregate_type), **kwargs)
+    producer.poll(0)
+
+
 def relay_once(*, producer: Any | None = None, batch_size: int = 1000) -> RelayResult:
     """One pass of the relay; ``producer`` is reused by a loop (made here otherwise)."""
     if not kafka_enabled():
@@ -141,29 +159,13 @@ def relay_once(*, producer: Any | None = None, batch_size: int = 1000) -> RelayR
             outcome[event_id] = None if err is None else str(err)
 
         for row in rows:
-            event_id = str(row.pk)
-            try:
-                producer.produce(
-                    topic_for(row.aggregate_type),
-                    key=row.aggregate_id.encode(),
-                    value=json.dumps(envelope_of(row), ensure_ascii=False).encode(),
-                    headers={"content-type": "application/cloudevents+json; charset=UTF-8"},
-                    on_delivery=lambda err, msg, event_id=event_id: delivered(err, msg, event_id),
-                )
-            except BufferError:
-                producer.poll(0.5)  # local queue full: let deliveries drain, then once more
-                producer.produce(
-                    topic_for(row.aggregate_type),
-                    key=row.aggregate_id.encode(),
-                    value=json.dumps(envelope_of(row), ensure_ascii=False).encode(),
-                    headers={"content-type": "application/cloudevents+json; charset=UTF-8"},
-                    on_delivery=lambda err, msg, event_id=event_id: delivered(err, msg, event_id),
-                )
-            producer.poll(0)
+            _produce(producer, row, delivered)
         # Waits for every acknowledgement, or message.timeout.ms (each then fails).
         producer.flush(settings.KAFKA_DELIVERY_TIMEOUT_SECONDS + 5)
         now = timezone.now()
-        sent_ids = [row.pk for row in rows if str(row.pk) in outcome and outcome[str(row.pk)] is None]
+        sent_ids = [
+            row.pk for row in rows if str(row.pk) in outcome and outcome[str(row.pk)] is None
+        ]
         OutboxEvent.objects.filter(pk__in=sent_ids).update(sent_at=now, last_error="")
         result.sent = len(sent_ids)
         for row in rows:

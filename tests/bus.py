@@ -78,8 +78,15 @@ def backoffice_event(type_: str, data: dict[str, Any], *, event_id: str = "") ->
     return json.dumps(envelope).encode()
 
 
-def booking(agency: Agency, ref: str, *, version: int = 1, advisor: User | None = None,
-            hours_from_now: int = 26, prospect_ref: str = "") -> dict[str, Any]:
+def booking(
+    agency: Agency,
+    ref: str,
+    *,
+    version: int = 1,
+    advisor: User | None = None,
+    hours_from_now: int = 26,
+    prospect_ref: str = "",
+) -> dict[str, Any]:
     return {
         "agency_code": agency.backoffice_code,
         "version": version,

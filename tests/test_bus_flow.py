@@ -41,7 +41,9 @@ def test_it_publishes_every_event_type_and_codes_only_on_the_mission_sheet(
     visit_signed(agency, advisor, catalogues)
     visit_set_status(visit=VisitFactory(prospect__agency=agency), status="lost", reason="Trop cher")
     visit_set_status(visit=VisitFactory(prospect__agency=agency), status="cancelled", reason="")
-    refused = quote_issue(quote=quote_create_draft(visit=make_visit_ready_to_quote(agency), user=None))
+    refused = quote_issue(
+        quote=quote_create_draft(visit=make_visit_ready_to_quote(agency), user=None)
+    )
     quote_set_status(quote=refused, status=QuoteStatus.REFUSED)
     expiring = quote_issue(
         quote=quote_create_draft(visit=make_visit_ready_to_quote(agency), user=None)
@@ -67,6 +69,6 @@ def test_it_writes_nothing_when_the_change_is_rolled_back(agency: Agency) -> Non
     quote = quote_create_draft(visit=visit, user=None)
     quote.visit.status = VisitStatus.LOST  # the issue will refuse this visit
     quote.visit.save()
-    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the domain error is
+    with pytest.raises(Exception):  # noqa: B017 - whatever the domain error is
         quote_issue(quote=quote)
     assert not OutboxEvent.objects.filter(type="quote.issued").exists()

@@ -32,7 +32,7 @@ def test_it_lists_every_topic_and_message_in_the_asyncapi_document() -> None:
 
 def test_it_refuses_an_envelope_that_breaks_its_schema() -> None:
     envelope = event_build(type="visit.lost", subject="visit/x", data={"reason": "x"})
-    with pytest.raises(SchemaError, match="visit.lost"):
+    with pytest.raises(SchemaError, match=r"visit\.lost"):
         schema_validate(envelope)
     with pytest.raises(SchemaError, match="no schema"):
         schema_validate({**envelope, "type": "visit.teleported"})

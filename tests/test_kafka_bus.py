@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from integrations.consumer import consume
 from integrations.events import topic_for
-from integrations.outbound import visit_closed_publish
 from integrations.models import DeadLetter, OutboxEvent, ProcessedEvent
+from integrations.outbound import visit_closed_publish
 from integrations.publisher import relay_once
 from integrations.schemas import schema_validate
 from organisation.models import Agency, User
@@ -102,7 +102,9 @@ def test_it_keeps_the_order_of_each_visits_events(kafka: str, agency: Agency) ->
         assert relay_once().sent == 3
     by_visit: dict[bytes, list[int]] = {}
     for message in kafka_read(topic_for("visit"), 9):
-        by_visit.setdefault(message.key(), []).append(json.loads(message.value())["data"]["version"])
+        by_visit.setdefault(message.key(), []).append(
+            json.loads(message.value())["data"]["version"]
+        )
     assert by_visit == {str(v.uuid).encode(): [1, 2, 3] for v in visits}
 
 
@@ -180,7 +182,9 @@ def test_it_plays_the_back_office_with_the_legacy_simulator(kafka: str, db: None
     demo_seed()
     before = Visit.objects.count()
     out = StringIO()
-    call_command("legacy_simulator", "--duration", "1.5", "--every", "0.1", "--seed", "3", stdout=out)
+    call_command(
+        "legacy_simulator", "--duration", "1.5", "--every", "0.1", "--seed", "3", stdout=out
+    )
     assert "back office publishes backoffice.visit" in out.getvalue()
     call_command("consume_backoffice", "--once", "--idle", "1", stdout=StringIO())
     assert Visit.objects.count() > before

@@ -9,7 +9,8 @@ import json
 import random
 import time
 import uuid
-from datetime import datetime, time as clock, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock
 from typing import Any
 
 from django.conf import settings
@@ -65,7 +66,7 @@ class Command(BaseCommand):
                     next_fact = time.monotonic() + options["every"]
                 message = consumer.poll(0.5)
                 if message is not None and message.error() is None:
-                    self._record(json.loads(message.value()))
+                    self._record(json.loads(message.value() or b"{}"))
                 self.producer.poll(0)
         except KeyboardInterrupt:
             pass
@@ -97,7 +98,9 @@ class Command(BaseCommand):
         ref = f"SIM-{int(time.time()) % 100000:05d}-{self.counter:03d}"
         day = timezone.localdate() + timedelta(days=self.random.randint(0, 5))
         at = datetime.combine(
-            day, clock(self.random.choice([9, 10, 14, 16]), 0), tzinfo=timezone.get_current_timezone()
+            day,
+            clock(self.random.choice([9, 10, 14, 16]), 0),
+            tzinfo=timezone.get_current_timezone(),
         )
         return {
             "agency_code": bo_code,
@@ -129,18 +132,24 @@ class Command(BaseCommand):
         elif roll < 0.7:
             booking = self.random.choice(self.booked)
             moved = datetime.fromisoformat(booking["scheduled_at"]) + timedelta(days=1)
-            booking.update(scheduled_at=moved.isoformat(), version=self._version(booking["visit_ref"]))
+            booking.update(
+                scheduled_at=moved.isoformat(), version=self._version(booking["visit_ref"])
+            )
             self._send("visits", booking["visit_ref"], "backoffice.visit.rescheduled", booking)
         else:
             booking = self._booking()
-            visited = {k: v for k, v in booking.items() if k not in ("scheduled_at", "duration_minutes")}
+            visited = {
+                k: v for k, v in booking.items() if k not in ("scheduled_at", "duration_minutes")
+            }
             visited.update(
                 visited_at=timezone.now().isoformat(),
                 outcome=self.random.choice(["needs_captured", "quoted", "signed", "lost"]),
                 minutes_per_week=self.random.choice([120, 180, 240]),
                 version=self._version(booking["visit_ref"]),
             )
-            self._send("visits", booking["visit_ref"], "backoffice.visit.recorded_on_paper", visited)
+            self._send(
+                "visits", booking["visit_ref"], "backoffice.visit.recorded_on_paper", visited
+            )
 
     # ------------------------------------------------------------ what it records
 
@@ -172,7 +181,10 @@ class Command(BaseCommand):
                 f"{len(data['rooms'])} rooms, {data['schedule']['minutes_per_week']} min a week"
             )
         elif kind == "prospect.updated":
-            line = f"prospect {data['first_name']} {data['last_name']} updated ({', '.join(data['changed'])})"
+            changed = ", ".join(data["changed"])
+            line = f"prospect {data['first_name']} {data['last_name']} updated ({changed})"
         else:
-            line = f"visit {data.get('backoffice_ref') or data.get('visit_id')} {kind.split('.')[-1]}"
+            line = (
+                f"visit {data.get('backoffice_ref') or data.get('visit_id')} {kind.split('.')[-1]}"
+            )
         self.stdout.write(f"← back office records [{agency or '-'}] {line}")
