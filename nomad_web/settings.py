@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "quotes",
     "announcements",
     "signatures",
+    "integrations",
     "nomad_web",
 ]
 
@@ -169,7 +170,29 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "quotes.tasks.expire_due_quotes",
         "schedule": crontab(hour=2, minute=0),
     },
+    # Publishes the outbox to Kafka (does nothing in the embedded mode, without Kafka).
+    "relay-outbox": {
+        "task": "integrations.tasks.relay_outbox",
+        "schedule": float(env("KAFKA_RELAY_EVERY_SECONDS", "5")),
+    },
 }
+
+# The bus to the back office (integrations/). Without KAFKA_BOOTSTRAP_SERVERS (the
+# embedded mode) events stay in the outbox, visible in the admin, and nothing is sent.
+KAFKA_BOOTSTRAP_SERVERS = env("KAFKA_BOOTSTRAP_SERVERS")
+KAFKA_TOPIC_PREFIX = env("KAFKA_TOPIC_PREFIX", "nomad")
+KAFKA_BACKOFFICE_TOPIC_PREFIX = env("KAFKA_BACKOFFICE_TOPIC_PREFIX", "backoffice")
+KAFKA_CONSUMER_GROUP = env("KAFKA_CONSUMER_GROUP", "nomad-web")
+# "classic", or "consumer" for the KIP-848 protocol (Kafka 4: faster group joins).
+KAFKA_GROUP_PROTOCOL = env("KAFKA_GROUP_PROTOCOL", "classic")
+KAFKA_SECURITY_PROTOCOL = env("KAFKA_SECURITY_PROTOCOL")
+KAFKA_SASL_MECHANISM = env("KAFKA_SASL_MECHANISM")
+KAFKA_SASL_USERNAME = env("KAFKA_SASL_USERNAME")
+KAFKA_SASL_PASSWORD = env("KAFKA_SASL_PASSWORD")
+# How long the relay waits for the brokers to acknowledge a batch before backing off.
+KAFKA_DELIVERY_TIMEOUT_SECONDS = float(env("KAFKA_DELIVERY_TIMEOUT_SECONDS", "30"))
+# Check every event written against its JSON Schema (on in the tests).
+NOMAD_EVENTS_VALIDATE = env_bool("NOMAD_EVENTS_VALIDATE", False)
 
 # Authentication: django-allauth with email as login.
 AUTHENTICATION_BACKENDS = [

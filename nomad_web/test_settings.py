@@ -32,3 +32,5 @@ MIDDLEWARE = [*MIDDLEWARE, "nomad_web.chaos.ChaosMiddleware"]
 _SEAL_DIR = tempfile.mkdtemp(prefix="nomad-test-seal-")
 NOMAD_SEAL_CERT_FILE = os.path.join(_SEAL_DIR, "seal-cert.pem")
 NOMAD_SEAL_KEY_FILE = os.path.join(_SEAL_DIR, "seal-key.pem")
+# Every event the tests write is checked against its JSON Schema (docs/events/).
+NOMAD_EVENTS_VALIDATE = True

@@ -17,6 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integrations.outbound import (
+    contract_signed_publish,
+    quote_issued_publish,
+    quote_status_publish,
+)
 from organisation.models import User
 from quotes.models import (
     Contract,
@@ -245,6 +250,7 @@ def quote_issue(*, quote: Quote, on: date | None = None) -> Quote:
         quote.issued_at = quote.status_changed_at = timezone.now()
         quote.save()
         visit_mark_quoted(visit=visit)
+        quote_issued_publish(quote=quote)
         quote_id = quote.pk
         transaction.on_commit(lambda: document_render_and_send.delay(quote_id, "quote"))
     return quote
@@ -281,15 +287,35 @@ def quote_set_status(*, quote: Quote, status: str) -> Quote:
     quote.status = status
     quote.status_changed_at = timezone.now()
     quote.save(update_fields=["status", "status_changed_at"])
+    if status in (QuoteStatus.SIGNED, QuoteStatus.REFUSED, QuoteStatus.EXPIRED):
+        quote_status_publish(quote=quote)
+    # Until the signature work records the contract's own signature, a signed quote
+    # with its contract is the signed contract (see contract_signed_publish).
+    contract = Contract.objects.filter(quote=quote).select_related("general_terms").first()
+    if status == QuoteStatus.SIGNED and contract is not None:
+        contract_signed_publish(contract=contract)
     return quote
 
 
 def quote_expire_due(*, today: date | None = None) -> int:
-    """Issued quotes past their validity become expired; returns how many."""
+    """Issued quotes past their validity become expired; returns how many.
+
+    One transaction per quote, each with its ``quote.expired`` event.
+    """
     today = today or timezone.localdate()
-    return Quote.objects.filter(status=QuoteStatus.ISSUED, valid_until__lt=today).update(
-        status=QuoteStatus.EXPIRED, status_changed_at=timezone.now()
-    )
+    due = Quote.objects.filter(status=QuoteStatus.ISSUED, valid_until__lt=today)
+    expired = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            quote = Quote.objects.select_for_update().select_related("visit__agency").get(pk=pk)
+            if quote.status != QuoteStatus.ISSUED:
+                continue  # signed or revised in the meantime
+            quote.status = QuoteStatus.EXPIRED
+            quote.status_changed_at = timezone.now()
+            quote.save(update_fields=["status", "status_changed_at"])
+            quote_status_publish(quote=quote)
+            expired += 1
+    return expired
 
 
 def contract_create(*, quote: Quote, user: User | None, early_start_requested: bool) -> Contract:

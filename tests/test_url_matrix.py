@@ -94,6 +94,10 @@ def _contract(agency: Agency) -> dict[str, Any]:
     return {"pk": quote.contract.pk}
 
 
+def _visit_with_contract(agency: Agency) -> dict[str, Any]:
+    return {"pk": Quote.objects.get(pk=_quote(agency, contract=True)["pk"]).visit_id}
+
+
 def _announcement_meant_for_them(agency: Agency) -> dict[str, Any]:
     # Announcements target roles, not agencies: "own" is one meant for the person.
     return {"pk": Announcement.objects.create(title="A", body="B", for_staff=True).pk}
@@ -237,6 +241,17 @@ URLS: dict[str, Case] = {
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=lambda agency: _quote(agency, contract=True),
+    ),
+    # The mission sheet (access codes inside): the visit's agency, once a contract exists.
+    "visites/<int:pk>/feuille-de-route/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_visit_with_contract,
+    ),
+    "visites/<int:pk>/feuille-de-route/pdf/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_visit_with_contract,
     ),
 }
 

@@ -19,6 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from integrations.outbound import (
+    prospect_updated_publish,
+    visit_closed_publish,
+    visit_completed_publish,
+    visit_scheduled_publish,
+)
 from organisation.models import Agency, Role, User
 from visits.catalogue import catalogue_as_dict, catalogue_current
 from visits.estimator import ESTIMATOR_VERSION, Estimate, estimate
@@ -254,7 +260,12 @@ def visit_save_prospect(
         prospect.consent_text_version = consent_text_version
         prospect.save(update_fields=["consent_at", "consent_text_version", "updated_at"])
     changes = {f"prospect.{k}": v for k, v in fields.items() if k in PROSPECT_FIELDS}
-    return _write(visit, ctx, step="prospect", changes=changes)
+    write = _write(visit, ctx, step="prospect", changes=changes)
+    if write.conflict is None and write.changed:
+        prospect_updated_publish(
+            prospect=visit.prospect, changed=[k.removeprefix("prospect.") for k in write.changed]
+        )
+    return write
 
 
 def visit_estimate(*, visit: Visit) -> Estimate:
@@ -300,6 +311,7 @@ def visit_confirm_estimate(
     if write.conflict is None:
         _transition(visit, VisitStatus.NEEDS_CAPTURED)
         visit.save(update_fields=["status", "status_reason"])
+        visit_completed_publish(visit=visit)
     return write
 
 
@@ -310,6 +322,8 @@ def visit_set_status(*, visit: Visit, status: str, reason: str, user: User | Non
     visit.version += 1
     visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
     VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"], user=user)
+    if status in (VisitStatus.LOST, VisitStatus.CANCELLED):
+        visit_closed_publish(visit=visit)
     return visit
 
 
@@ -391,7 +405,7 @@ def visit_create_walk_in(
     if client_uuid and (existing := Visit.objects.filter(uuid=client_uuid).first()):
         return existing  # the same walk-in sent twice
     prospect = Prospect.objects.create(agency=agency, **prospect_fields)
-    return Visit.objects.create(
+    visit = Visit.objects.create(
         uuid=client_uuid or uuid.uuid4(),
         prospect=prospect,
         agency=agency,
@@ -399,3 +413,6 @@ def visit_create_walk_in(
         scheduled_at=scheduled_at,
         activities=activities,
     )
+    # The back office learns of visits made without it (walk-ins) from this event.
+    visit_scheduled_publish(visit=visit)
+    return visit

@@ -198,6 +198,8 @@ class Visit(models.Model):
         _("version"), default=1, help_text=_("Raised on every change; a stale edit is a conflict.")
     )
     backoffice_ref = models.CharField(_("back-office reference"), max_length=40, blank=True)
+    # When the back office says the service began (for the visit → service delay figures).
+    service_started_at = models.DateTimeField(_("service started"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -1,0 +1,244 @@
+"""What NOMAD tells the back office: one function per fact, called by the domain services
+inside their transactions. Each builds the event's data and writes it to the outbox.
+
+Facts that came from the back office (a visit it scheduled, a prospect it updated) are
+not echoed back: it already knows them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+
+from integrations.events import ACCESS_CODE_KEYS, outbox_write
+from integrations.mission import mission_sheet
+from integrations.models import OutboxEvent
+from visits.models import Prospect, Visit
+
+if TYPE_CHECKING:
+    from quotes.models import Contract, Quote
+
+MISSION_EVENT = "mission.instructions.published"
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if value else ""
+
+
+def _agency(visit: Visit) -> dict[str, str]:
+    return {"code": visit.agency.code, "backoffice_code": visit.agency.backoffice_code or ""}
+
+
+def _visit(visit: Visit) -> dict[str, Any]:
+    return {
+        "visit_id": str(visit.uuid),
+        "backoffice_ref": visit.backoffice_ref,
+        "agency": _agency(visit),
+        "version": visit.version,
+        "status": visit.status,
+        "channel": visit.channel,
+    }
+
+
+def prospect_data(prospect: Prospect) -> dict[str, Any]:
+    return {
+        "prospect_id": str(prospect.pk),
+        "backoffice_ref": prospect.backoffice_ref,
+        "civility": prospect.civility,
+        "first_name": prospect.first_name,
+        "last_name": prospect.last_name,
+        "email": prospect.email,
+        "phone": prospect.phone,
+        "address": prospect.address,
+        "postal_code": prospect.postal_code,
+        "city": prospect.city,
+        "place_of_intervention": prospect.place_of_intervention,
+        "consent_at": _iso(prospect.consent_at),
+    }
+
+
+def _sensitive_keys(visit: Visit) -> set[str]:
+    from visits.services import visit_catalogues
+
+    flagged = {
+        q["key"]
+        for c in visit_catalogues(visit=visit)
+        for section in c["sections"]
+        for q in section["questions"]
+        if q.get("sensitive")
+    }
+    return flagged | ACCESS_CODE_KEYS
+
+
+def visit_needs(visit: Visit) -> dict[str, Any]:
+    """The captured answers without the sensitive ones (access codes)."""
+    hidden = _sensitive_keys(visit)
+    return {k: v for k, v in (visit.answers or {}).items() if k not in hidden}
+
+
+def visit_scheduled_publish(*, visit: Visit) -> OutboxEvent:
+    return outbox_write(
+        type="visit.scheduled",
+        aggregate_id=str(visit.uuid),
+        data={
+            **_visit(visit),
+            "scheduled_at": _iso(visit.scheduled_at),
+            "duration_minutes": visit.duration_minutes,
+            "activities": list(visit.activities),
+            "advisor_email": visit.advisor.email if visit.advisor else "",
+            "prospect": prospect_data(visit.prospect),
+        },
+    )
+
+
+def visit_completed_publish(*, visit: Visit) -> OutboxEvent:
+    return outbox_write(
+        type="visit.completed",
+        aggregate_id=str(visit.uuid),
+        data={
+            **_visit(visit),
+            "activities": list(visit.activities),
+            "catalogue_versions": [
+                {"activity": v.activity, "number": v.number}
+                for v in visit.catalogue_versions.order_by("activity")
+            ],
+            "estimated_minutes_per_week": visit.estimated_minutes or 0,
+            "proposed_minutes_per_week": visit.proposed_minutes or 0,
+            "override_reason": visit.override_reason,
+            "needs": visit_needs(visit),
+        },
+    )
+
+
+def visit_closed_publish(*, visit: Visit) -> OutboxEvent:
+    """Lost or cancelled, with the reason given."""
+    return outbox_write(
+        type=f"visit.{visit.status}",
+        aggregate_id=str(visit.uuid),
+        data={**_visit(visit), "reason": visit.status_reason},
+    )
+
+
+def prospect_updated_publish(*, prospect: Prospect, changed: list[str]) -> OutboxEvent:
+    return outbox_write(
+        type="prospect.updated",
+        aggregate_id=str(prospect.pk),
+        data={
+            **prospect_data(prospect),
+            "agency": {
+                "code": prospect.agency.code,
+                "backoffice_code": prospect.agency.backoffice_code or "",
+            },
+            "changed": sorted(changed),
+        },
+    )
+
+
+def _quote(quote: Quote) -> dict[str, Any]:
+    visit = quote.visit
+    return {
+        "number": quote.number,
+        "reference": quote.reference,
+        "version": quote.version,
+        "status": quote.status,
+        "visit_id": str(visit.uuid),
+        "visit_backoffice_ref": visit.backoffice_ref,
+        "agency": _agency(visit),
+    }
+
+
+def quote_issued_publish(*, quote: Quote) -> OutboxEvent:
+    figures = quote.figures
+    return outbox_write(
+        type="quote.issued",
+        aggregate_id=quote.number,
+        data={
+            **_quote(quote),
+            "replaces": quote.previous.reference if quote.previous_id else "",  # type: ignore[union-attr]
+            "quote_date": _iso(quote.quote_date),
+            "valid_until": _iso(quote.valid_until),
+            "lines": [
+                {
+                    "activity": line["activity"],
+                    "minutes_per_week": line["minutes_per_week"],
+                    "monthly_ttc": line["monthly_ttc"],
+                }
+                for line in figures.get("lines", [])
+            ],
+            "monthly": figures.get("monthly", {}),
+            "tax_credit_annual": figures.get("tax_credit", {}).get("annual", "0.00"),
+        },
+    )
+
+
+def quote_status_publish(*, quote: Quote) -> OutboxEvent:
+    """Signed, refused or expired."""
+    return outbox_write(
+        type=f"quote.{quote.status}",
+        aggregate_id=quote.number,
+        data={**_quote(quote), "status_changed_at": _iso(quote.status_changed_at)},
+    )
+
+
+def contract_signed_publish(*, contract: Contract) -> list[OutboxEvent]:
+    """The contract is signed: tell the back office, and publish the mission sheet.
+
+    The hook for the signature work: call it inside the transaction that records the
+    signature. Until then ``quote_set_status`` calls it when a quote with a contract
+    becomes signed.
+    """
+    quote = contract.quote
+    visit = quote.visit
+    signed = outbox_write(
+        type="contract.signed",
+        aggregate_id=quote.number,
+        data={
+            "contract_id": str(contract.pk),
+            "quote_reference": quote.reference,
+            "visit_id": str(visit.uuid),
+            "visit_backoffice_ref": visit.backoffice_ref,
+            "agency": _agency(visit),
+            "general_terms_version": contract.general_terms.version,
+            "early_start_requested": contract.early_start_requested,
+            "signed_at": _iso(timezone.now()),
+        },
+    )
+    return [signed, mission_publish(visit=visit)]
+
+
+def _last_mission(visit: Visit) -> OutboxEvent | None:
+    return (
+        OutboxEvent.objects.filter(type=MISSION_EVENT, aggregate_id=str(visit.uuid))
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def mission_publish(*, visit: Visit) -> OutboxEvent:
+    last = _last_mission(visit)
+    revision = (last.data.get("revision", 0) if last else 0) + 1
+    return outbox_write(
+        type=MISSION_EVENT,
+        aggregate_id=str(visit.uuid),
+        data={**mission_sheet(visit=visit), "revision": revision},
+    )
+
+
+def mission_is_due(*, visit: Visit) -> bool:
+    """The workers need a sheet once the visit's contract is signed."""
+    from quotes.models import Contract, QuoteStatus
+
+    return Contract.objects.filter(quote__visit=visit, quote__status=QuoteStatus.SIGNED).exists()
+
+
+def mission_republish_if_changed(*, visit: Visit) -> OutboxEvent | None:
+    """After a change to a signed visit: a new sheet when its content differs."""
+    if not mission_is_due(visit=visit):
+        return None
+    visit = Visit.objects.select_related("prospect", "agency").get(pk=visit.pk)
+    last = _last_mission(visit)
+    sheet = mission_sheet(visit=visit)
+    if last is not None and {k: v for k, v in last.data.items() if k != "revision"} == sheet:
+        return None
+    return mission_publish(visit=visit)
