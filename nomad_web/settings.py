@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "visits",
     "quotes",
     "announcements",
+    "dashboard",
     "nomad_web",
 ]
 
