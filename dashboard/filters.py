@@ -119,9 +119,8 @@ class DashboardFilterForm(forms.Form):
             # A manager's agencies are of one brand or two: the agency filter is enough.
             del self.fields["brand"]
         self.fields["advisor"].queryset = self._advisors(agencies)  # type: ignore[attr-defined]
-        start, end = default_period()
-        self.fields["start"].widget.attrs["placeholder"] = start.isoformat()
-        self.fields["end"].widget.attrs["placeholder"] = end.isoformat()
+        # Shown in the date inputs of an unfiltered page, so the period is never a guess.
+        self.fields["start"].initial, self.fields["end"].initial = default_period()
 
     def _advisors(self, agencies: QuerySet[Agency]) -> QuerySet[User]:
         """Advisors of the agency asked for, else of every agency in scope."""
