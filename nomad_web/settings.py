@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "announcements",
     "signatures",
     "integrations",
+    "dashboard",
     "nomad_web",
 ]
 

@@ -253,6 +253,23 @@ URLS: dict[str, Case] = {
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=_visit_with_contract,
     ),
+    # Dashboard: managers (their agencies) and staff (all); advisors have none.
+    "tableau-de-bord/": Case(
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200}
+    ),
+    "tableau-de-bord/visites/": Case(
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200}
+    ),
+    "tableau-de-bord/visites/export.csv": Case(
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200}
+    ),
+    "tableau-de-bord/visites/<int:pk>/affecter/": Case(
+        # An empty form sends back to the list with an error; another agency's visit is 404.
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 302, "staff": 302},
+        other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 302},
+        make=_visit,
+        method="post",
+    ),
 }
 
 # Third-party URL sets, classified as a whole; ``path`` is the one requested.

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from dashboard import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("tableau-de-bord/", views.dashboard, name="index"),
+    path("tableau-de-bord/visites/", views.visit_list, name="visits"),
+    path("tableau-de-bord/visites/export.csv", views.visit_export, name="visits_csv"),
+    path(
+        "tableau-de-bord/visites/<int:pk>/affecter/",
+        views.visit_assign_view,
+        name="visit_assign",
+    ),
+]

@@ -1,0 +1,229 @@
+"""Managers' and head office's desktop pages: figures, the visit list, its CSV export.
+
+Advisors have no dashboard (403). Filters come from the query string, so every view
+can be bookmarked; an htmx request gets only the part of the page it replaces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from dashboard import selectors
+from dashboard.export import csv_rows
+from dashboard.filters import SORTS, DashboardFilterForm
+from dashboard.panels import dashboard_build
+from nomad_web.http import AuthenticatedHttpRequest
+from organisation.models import Role, User
+from visits.forms import AssignForm
+from visits.models import Visit
+from visits.services import VisitError, visit_assign
+from visits.views.access import get_visit_for_user
+
+PAGE_SIZE = 50
+# What a row shows: leaving out the answers and the estimate (JSON) keeps the sort light.
+LIST_FIELDS = (
+    "scheduled_at",
+    "activities",
+    "status",
+    "channel",
+    "estimated_minutes",
+    "agency__name",
+    "prospect__first_name",
+    "prospect__last_name",
+    "advisor__first_name",
+    "advisor__last_name",
+    "advisor__email",
+)
+
+
+def _require_dashboard(request: AuthenticatedHttpRequest) -> None:
+    if request.user.role not in (Role.MANAGER, Role.STAFF):
+        raise PermissionDenied
+
+
+def _form(request: AuthenticatedHttpRequest) -> DashboardFilterForm:
+    return DashboardFilterForm(request.GET or None, user=request.user)
+
+
+def _oob_fields(request: AuthenticatedHttpRequest) -> list[str]:
+    """Filter fields whose choices depend on the one just changed, redrawn out of band."""
+    return {"brand": ["agency", "advisor"], "agency": ["advisor"]}.get(
+        request.htmx.trigger_name or "", []
+    )
+
+
+def _render(
+    request: AuthenticatedHttpRequest, page: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
+    form: DashboardFilterForm = context["form"]
+    status = 200 if form.is_bound is False or form.is_valid() else 422
+    context = {**context, "oob_fields": _oob_fields(request) if request.htmx else []}
+    template = partial if request.htmx and not request.htmx.boosted else page
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_dashboard(request)
+    form = _form(request)
+    context: dict[str, Any] = {"form": form}
+    if not form.is_bound or form.is_valid():
+        if not form.is_bound:
+            form.is_valid()  # an unbound form has no cleaned data: fill the defaults
+        context["filters"] = filters = _filters(form)
+        context["board"] = dashboard_build(user=request.user, filters=filters)
+    return _render(request, "dashboard/dashboard.html", "dashboard/partials/panels.html", context)
+
+
+def _filters(form: DashboardFilterForm) -> Any:
+    if not form.is_bound:
+        # The defaults, validated through the same path as a query string.
+        bound = DashboardFilterForm({}, user=form.user)
+        bound.is_valid()
+        return bound.filters()
+    return form.filters()
+
+
+def _querystring(request: AuthenticatedHttpRequest, **changes: Any) -> str:
+    query = request.GET.copy()
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = str(value)
+    return "?" + urlencode(sorted(query.items()))
+
+
+def _sorted_visits(request: AuthenticatedHttpRequest, form: DashboardFilterForm) -> Any:
+    filters = _filters(form)
+    visits = selectors.visits_for(user=request.user, filters=filters)
+    if filters.status:
+        visits = visits.filter(status=filters.status)
+    return filters, visits.order_by(*SORTS[filters.sort])
+
+
+@require_GET
+@login_required
+@vary_on_headers("HX-Request")
+def visit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _require_dashboard(request)
+    form = _form(request)
+    context: dict[str, Any] = {"form": form}
+    if not form.is_bound or form.is_valid():
+        filters, visits = _sorted_visits(request, form)
+        page = Paginator(
+            visits.select_related("prospect", "agency", "advisor").only(*LIST_FIELDS), PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+        context.update(
+            filters=filters,
+            page=page,
+            advisors=_advisors_by_agency(page.object_list),
+            sort_links={
+                column: _querystring(
+                    request, sort=column if filters.sort != column else f"-{column}", page=None
+                )
+                for column in ("date", "agency", "advisor", "status", "hours")
+            },
+            page_links={
+                "previous": _querystring(request, page=page.previous_page_number())
+                if page.has_previous()
+                else "",
+                "next": _querystring(request, page=page.next_page_number())
+                if page.has_next()
+                else "",
+            },
+            export_query=_querystring(request, page=None),
+            can_assign=True,
+        )
+    return _render(
+        request, "dashboard/visit_list.html", "dashboard/partials/visit_table.html", context
+    )
+
+
+def _advisors_by_agency(visits: Any) -> dict[int, list[User]]:
+    """The advisors of each agency on the page, in one query (the page is bounded)."""
+    agency_ids = {v.agency_id for v in visits}
+    out: dict[int, list[User]] = {pk: [] for pk in agency_ids}
+    rows = (
+        User.objects.filter(
+            role=Role.ADVISOR, is_active=True, memberships__agency_id__in=agency_ids
+        )
+        .order_by("last_name", "first_name", "pk")
+        .values_list("pk", "first_name", "last_name", "email", "memberships__agency_id")
+    )
+    for pk, first, last, email, agency_id in rows:
+        out[agency_id].append(User(pk=pk, first_name=first, last_name=last, email=email))
+    return out
+
+
+@require_GET
+@login_required
+def visit_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
+    _require_dashboard(request)
+    form = _form(request)
+    if form.is_bound and not form.is_valid():
+        return _render(
+            request,
+            "dashboard/visit_list.html",
+            "dashboard/partials/visit_table.html",
+            {"form": form},
+        )
+    _filters_used, visits = _sorted_visits(request, form)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(csv_rows(visits), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="visites-{stamp}.csv"'
+    return response
+
+
+@require_POST
+@login_required
+def visit_assign_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Assign or reassign a visit to an advisor of its agency, from the visit list."""
+    _require_dashboard(request)
+    visit = get_visit_for_user(request, pk)
+    form = AssignForm(request.POST, agency=visit.agency)
+    ok = False
+    if form.is_valid():
+        try:
+            visit = visit_assign(
+                visit=visit, advisor=form.cleaned_data["advisor"], user=request.user
+            )
+        except VisitError as exc:
+            message = str(exc)
+        else:
+            ok = True
+            message = _("Visit assigned to %(name)s.") % {"name": form.cleaned_data["advisor"]}
+    else:
+        message = _("Choose an advisor of the agency.")
+    if request.htmx:
+        row = Visit.objects.select_related("prospect", "agency", "advisor").get(pk=visit.pk)
+        context = {
+            "visit": row,
+            "advisors": _advisors_by_agency([row]),
+            "can_assign": True,
+            "row_message": message,
+            "row_ok": ok,
+        }
+        return render(
+            request, "dashboard/partials/visit_row.html", context, status=200 if ok else 422
+        )
+    (messages.success if ok else messages.error)(request, message)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = ""
+    return redirect(back or "dashboard:visits")
