@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("organisation.urls")),
     path("", include("visits.urls")),
     path("", include("quotes.urls")),
+    path("signatures/", include("signatures.urls")),
     re_path(r"^manifest\.json$", pwa_views.manifest, name="manifest"),
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]
