@@ -24,7 +24,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from announcements.models import Announcement
 from organisation.models import Agency, Role, User
+from quotes.models import Quote
 from quotes.services import contract_create, quote_create_draft, quote_issue
+from signatures.models import Provider, SignatureRequest, SignatureStatus
 from tests.factories import (
     AgencyFactory,
     UserFactory,
@@ -86,6 +88,22 @@ def _quote(agency: Agency, *, issued: bool = False, contract: bool = False) -> d
     if contract:
         contract_create(quote=quote, user=None, early_start_requested=False)
     return {"pk": quote.pk}
+
+
+def _remote_signature(agency: Agency) -> dict[str, Any]:
+    # Expired: reminding or cancelling it is refused before any call to Yousign.
+    quote = Quote.objects.get(pk=_quote(agency, contract=True)["pk"])
+    request = SignatureRequest.objects.create(
+        contract=quote.contract,
+        provider=Provider.YOUSIGN,
+        status=SignatureStatus.EXPIRED,
+        signer_first_name="Marie",
+        signer_last_name="Client",
+        signer_email="marie@example.test",
+        document_hash="0" * 64,
+        external_id="sr-test",
+    )
+    return {"pk": request.pk}
 
 
 def _announcement_meant_for_them(agency: Agency) -> dict[str, Any]:
@@ -213,6 +231,25 @@ URLS: dict[str, Case] = {
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=lambda agency: _quote(agency, contract=True),
+    ),
+    # Remote signature: Yousign's webhook is public and answers 403 without its HMAC.
+    "signatures/yousign/webhook/": Case(own=_everyone(403), method="post"),
+    "signatures/a-distance/<int:pk>/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_remote_signature,
+    ),
+    "signatures/a-distance/<int:pk>/relancer/": Case(
+        own=_signed_in(303),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 303},
+        make=_remote_signature,
+        method="post",
+    ),
+    "signatures/a-distance/<int:pk>/annuler/": Case(
+        own=_signed_in(303),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 303},
+        make=_remote_signature,
+        method="post",
     ),
 }
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,9 +28,9 @@ from signatures.yousign import (
     YousignUnavailable,
     YousignValidationError,
 )
-from signatures.yousign_provider import YousignProvider
+from signatures.yousign_provider import SignatureSpot, YousignProvider
 from tests.factories import UserFactory, make_price_list, make_visit_ready_to_quote
-from tests.yousign_server import SIGNED_MARKER, FakeYousign
+from tests.yousign_server import SIGNED_MARKER, FakeYousign, tiny_pdf
 from visits.models import VisitStatus
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +52,29 @@ def yousign(settings: Any) -> Iterator[FakeYousign]:
     server.stop()
 
 
+# Laying out and printing PDFs takes seconds: only the full flow does it for real.
+REAL_DOCUMENTS = {"test_it_signs_remotely_from_start_to_signed_documents_emailed"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_documents(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.originalname in REAL_DOCUMENTS:
+        return
+    from quotes import documents
+    from signatures import evidence, yousign_provider
+
+    def pdf(*, html: str) -> tuple[bytes, int]:
+        return tiny_pdf("Document"), 1
+
+    monkeypatch.setattr(documents, "document_pdf", pdf)
+    monkeypatch.setattr(evidence, "document_pdf", pdf)
+    monkeypatch.setattr(
+        yousign_provider,
+        "signature_spot",
+        lambda **kwargs: SignatureSpot(page=1, x=57, y=600, width=180, height=60),
+    )
+
+
 @pytest.fixture
 def remote_agency(agency: Agency) -> Agency:
     agency.signature_provider = Provider.YOUSIGN
@@ -57,18 +83,17 @@ def remote_agency(agency: Agency) -> Agency:
     return agency
 
 
-def _contract(agency: Agency, capture: Any, **prospect: Any) -> Contract:
-    with capture(execute=True):
-        quote = quote_issue(
-            quote=quote_create_draft(visit=make_visit_ready_to_quote(agency, **prospect), user=None)
-        )
-    with capture(execute=True):
-        return contract_create(quote=quote, user=None, early_start_requested=False)
+def _contract(agency: Agency, **prospect: Any) -> Contract:
+    # The PDFs are rendered when the signature starts (their on-commit tasks do not run).
+    quote = quote_issue(
+        quote=quote_create_draft(visit=make_visit_ready_to_quote(agency, **prospect), user=None)
+    )
+    return contract_create(quote=quote, user=None, early_start_requested=False)
 
 
 @pytest.fixture
-def contract(remote_agency: Agency, django_capture_on_commit_callbacks: Any) -> Contract:
-    return _contract(remote_agency, django_capture_on_commit_callbacks)
+def contract(remote_agency: Agency) -> Contract:
+    return _contract(remote_agency)
 
 
 def _start(contract: Contract, user: User | None = None) -> SignatureRequest:
@@ -85,6 +110,36 @@ def _deliver(client: Client, body: bytes, headers: dict[str, str]) -> Any:
         data=body,
         content_type="application/json",
         headers={k.removeprefix("HTTP_"): v for k, v in headers.items()},
+    )
+
+
+def _assert_in_client_box(pdf: bytes, field: dict[str, Any]) -> None:
+    """The field starts just below and left of the word "client" of the box's caption."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        words = subprocess.run(
+            [
+                "pdftotext",
+                "-bbox",
+                "-f",
+                str(field["page"]),
+                "-l",
+                str(field["page"]),
+                handle.name,
+                "-",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    captions = [
+        (float(m["x"]), float(m["y"]))
+        for m in re.finditer(r'xMin="(?P<x>[\d.]+)" yMin="(?P<y>[\d.]+)"[^>]*>client</word>', words)
+    ]
+    assert any(0 < x - field["x"] < 25 and 0 < field["y"] - y < 30 for x, y in captions), (
+        field,
+        captions,
     )
 
 
@@ -120,6 +175,9 @@ def test_it_signs_remotely_from_start_to_signed_documents_emailed(
     assert signer["info"]["email"] == "prospect@example.test"
     assert request.external_signer_id == signer["id"]
     assert len(signer["fields"]) == 2  # one signature field on each document
+    for document, field in zip(remote["documents"], signer["fields"], strict=True):
+        assert field["document_id"] == document["id"]
+        _assert_in_client_box(document["content"], field)
     assert request.signer_email == "prospect@example.test"
     assert request.signature_link == ""
     assert len(request.document_hash) == 64
@@ -264,10 +322,10 @@ def test_it_reports_a_refused_api_key_and_creates_nothing(
 
 
 def test_it_surfaces_a_validation_error_in_french_and_creates_nothing(
-    yousign: FakeYousign, remote_agency: Agency, django_capture_on_commit_callbacks: Any
+    yousign: FakeYousign, remote_agency: Agency
 ) -> None:
     # An address Yousign refuses (our check only asks for one): the API's 422 detail.
-    contract = _contract(remote_agency, django_capture_on_commit_callbacks, email="x")
+    contract = _contract(remote_agency, email="x")
     original = yousign._add_signer
 
     def refuse(**kwargs: Any) -> Any:
@@ -290,9 +348,9 @@ def test_it_surfaces_a_validation_error_in_french_and_creates_nothing(
 
 
 def test_it_refuses_a_client_without_email_before_calling_yousign(
-    yousign: FakeYousign, remote_agency: Agency, django_capture_on_commit_callbacks: Any
+    yousign: FakeYousign, remote_agency: Agency
 ) -> None:
-    contract = _contract(remote_agency, django_capture_on_commit_callbacks, email="")
+    contract = _contract(remote_agency, email="")
     with translation.override("fr"), pytest.raises(SignatureError, match="adresse e-mail"):
         _start(contract)
     assert yousign.calls == []
@@ -582,3 +640,43 @@ def test_it_answers_503_and_keeps_nothing_when_the_signed_files_cannot_be_fetche
 
 def test_it_keeps_provider_for_an_onsite_agency(agency: Agency) -> None:
     assert not isinstance(provider_for(agency=agency), YousignProvider)
+
+
+def test_it_shows_signatures_and_webhooks_read_only_in_the_admin(
+    yousign: FakeYousign, contract: Contract, client: Client, staff: User
+) -> None:
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    request = _start(contract)
+    body, headers = yousign.webhook("signature_request.expired", request.external_id, secret=SECRET)
+    _deliver(client, body, headers)
+    TOTP.activate(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    client.force_login(staff)
+    agency = contract.quote.visit.agency
+    changelist = reverse("admin:signatures_signaturerequest_changelist")
+    for query in (
+        {"provider__exact": "yousign", "status__exact": "expired"},
+        {"contract__quote__brand__id__exact": agency.brand_id},
+        {"contract__quote__visit__agency__id__exact": agency.pk},
+    ):
+        page = client.get(changelist, query)
+        assert page.status_code == 200 and "prospect@example.test" in page.content.decode()
+    assert (
+        "prospect@example.test"
+        not in client.get(changelist, {"status__exact": "signed"}).content.decode()
+    )
+    events = client.get(reverse("admin:signatures_webhookevent_changelist")).content.decode()
+    assert "signature_request.expired" in events
+    event = WebhookEvent.objects.get()
+    assert (
+        client.get(reverse("admin:signatures_webhookevent_change", args=[event.pk])).status_code
+        == 200
+    )
+    assert client.get(reverse("admin:signatures_signaturerequest_add")).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:signatures_webhookevent_delete", args=[event.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert WebhookEvent.objects.count() == 1
