@@ -279,8 +279,12 @@ DOCUMENTS_ROOT = Path(env("DOCUMENTS_ROOT", str(BASE_DIR / "private" / "document
 
 # Signatures. The company seal (PAdES) is made with this certificate and key; in
 # development `make run` / `make test` generate a self-signed pair at these defaults.
-NOMAD_SEAL_CERT_FILE = env("NOMAD_SEAL_CERT_FILE", str(BASE_DIR / "private" / "seal" / "seal-cert.pem"))
-NOMAD_SEAL_KEY_FILE = env("NOMAD_SEAL_KEY_FILE", str(BASE_DIR / "private" / "seal" / "seal-key.pem"))
+NOMAD_SEAL_CERT_FILE = env(
+    "NOMAD_SEAL_CERT_FILE", str(BASE_DIR / "private" / "seal" / "seal-cert.pem")
+)
+NOMAD_SEAL_KEY_FILE = env(
+    "NOMAD_SEAL_KEY_FILE", str(BASE_DIR / "private" / "seal" / "seal-key.pem")
+)
 NOMAD_SEAL_KEY_PASSWORD = env("NOMAD_SEAL_KEY_PASSWORD")
 NOMAD_TSA_URL = env("NOMAD_TSA_URL")  # RFC 3161 timestamping authority, optional
 # Yousign API v3 (remote signature); without a key only on-site signature is offered.

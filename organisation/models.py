@@ -96,7 +96,11 @@ class Agency(models.Model):
     signature_provider = models.CharField(
         _("signature"),
         max_length=10,
-        choices=[("", _("As the brand")), ("onsite", _("On the tablet")), ("yousign", _("Remote, through Yousign"))],
+        choices=[
+            ("", _("As the brand")),
+            ("onsite", _("On the tablet")),
+            ("yousign", _("Remote, through Yousign")),
+        ],
         blank=True,
         help_text=_("Leave empty to follow the brand."),
     )

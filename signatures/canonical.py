@@ -38,7 +38,9 @@ def canonical_form(*, contract: Contract) -> dict[str, Any]:
 
 def canonical_json(*, contract: Contract) -> str:
     # Sorted keys, no spaces, UTF-8: the browser hashes these exact bytes.
-    return json.dumps(canonical_form(contract=contract), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(
+        canonical_form(contract=contract), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
 
 
 def canonical_hash(*, contract: Contract) -> str:

@@ -59,7 +59,11 @@ def signature_documents_finalise(*, request: SignatureRequest) -> list[str]:
             continue  # e.g. the provider's own signed file, already kept
         html = document_html(quote=quote, kind=kind, signature=signature_print(request=request))
         pdf, pages = document_pdf(html=html)
-        sealed = seal_pdf(pdf=pdf, reason="Cachet de l'entreprise sur le document signé", location=_location(request))
+        sealed = seal_pdf(
+            pdf=pdf,
+            reason="Cachet de l'entreprise sur le document signé",
+            location=_location(request),
+        )
         stored[kind] = document_store(quote=quote, kind=kind, content=sealed, pages=pages)
 
     if DocumentKind.EVIDENCE_JSON not in stored:
@@ -72,10 +76,19 @@ def signature_documents_finalise(*, request: SignatureRequest) -> list[str]:
         evidence = json.loads(stored[DocumentKind.EVIDENCE_JSON].file.open("rb").read())
         html = render_to_string(
             "signatures/evidence.html",
-            {"request": request, "evidence": evidence, "quote": quote, "signature": signature_print(request=request)},
+            {
+                "request": request,
+                "evidence": evidence,
+                "quote": quote,
+                "signature": signature_print(request=request),
+            },
         )
         pdf, pages = document_pdf(html=html)
-        sealed = seal_pdf(pdf=pdf, reason="Cachet de l'entreprise sur le dossier de preuve", location=_location(request))
+        sealed = seal_pdf(
+            pdf=pdf,
+            reason="Cachet de l'entreprise sur le dossier de preuve",
+            location=_location(request),
+        )
         stored[DocumentKind.EVIDENCE] = document_store(
             quote=quote, kind=DocumentKind.EVIDENCE, content=sealed, pages=pages
         )
@@ -92,19 +105,34 @@ def evidence_record(*, request: SignatureRequest, documents: dict[str, Document]
     return {
         "request": {"id": request.pk, "provider": request.provider, "status": request.status},
         "contract": {"id": request.contract_id, "quote": request.contract.quote.reference},
-        "signer": evidence.get("signer", {"first_name": request.signer_first_name, "last_name": request.signer_last_name}),
+        "signer": evidence.get(
+            "signer",
+            {"first_name": request.signer_first_name, "last_name": request.signer_last_name},
+        ),
         "document": evidence.get("document", {"canonical_sha256": request.document_hash}),
         "consents": evidence.get("consents", {}),
         "device": evidence.get("device", {}),
         "ip_at_receipt": evidence.get("ip_at_receipt", ""),
         "times": times,
         "signature_png_sha256": _sha(png),
-        "signed_files": {kind: {"sha256": d.sha256, "size": d.size} for kind, d in documents.items() if kind in SIGNED_KINDS or kind == DocumentKind.AUDIT_TRAIL},
+        "signed_files": {
+            kind: {"sha256": d.sha256, "size": d.size}
+            for kind, d in documents.items()
+            if kind in SIGNED_KINDS or kind == DocumentKind.AUDIT_TRAIL
+        },
         "provider": evidence.get("provider", {}),
         "events": [
-            {"event": "presented", "label": "Documents présentés", "at": times.get("presented_at", "")},
+            {
+                "event": "presented",
+                "label": "Documents présentés",
+                "at": times.get("presented_at", ""),
+            },
             {"event": "signed", "label": "Signature apposée", "at": times.get("signed_at", "")},
-            {"event": "received", "label": "Reçue par le serveur", "at": times.get("received_at", "")},
+            {
+                "event": "received",
+                "label": "Reçue par le serveur",
+                "at": times.get("received_at", ""),
+            },
             {"event": "sealed", "label": "Scellée par l'entreprise", "at": times["sealed_at"]},
         ],
     }
@@ -117,7 +145,9 @@ def _sha(b64: str) -> str:
 
 
 def _email(request: SignatureRequest, stored: dict[str, Document]) -> None:
-    documents = [stored[k] for k in (DocumentKind.SIGNED_QUOTE, DocumentKind.SIGNED_CONTRACT) if k in stored]
+    documents = [
+        stored[k] for k in (DocumentKind.SIGNED_QUOTE, DocumentKind.SIGNED_CONTRACT) if k in stored
+    ]
     if not documents or any(d.emailed_at for d in documents):
         return
     quote = request.contract.quote
@@ -129,10 +159,20 @@ def _email(request: SignatureRequest, stored: dict[str, Document]) -> None:
     for document in documents:
         with document.file.open("rb") as handle:
             attachments.append((document.filename, handle.read(), "application/pdf"))
-    body = render_to_string("signatures/email_signed.txt", {"quote": quote, "company": company, "client": quote.parties.get("client", {}), "request": request})
+    body = render_to_string(
+        "signatures/email_signed.txt",
+        {
+            "quote": quote,
+            "company": company,
+            "client": quote.parties.get("client", {}),
+            "request": request,
+        },
+    )
     email_send(
         subject=f"{company.get('brand', '')} : vos documents signés (n° {quote.reference})",
-        body=body, to=[to], attachments=attachments,
+        body=body,
+        to=[to],
+        attachments=attachments,
     )
     Document.objects.filter(pk__in=[d.pk for d in documents]).update(emailed_at=timezone.now())
 

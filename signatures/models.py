@@ -37,7 +37,10 @@ class SignatureRequestQuerySet(AgencyScopedQuerySet["SignatureRequest"]):
 
 class SignatureRequest(models.Model):
     contract = models.ForeignKey(
-        Contract, on_delete=models.PROTECT, related_name="signature_requests", verbose_name=_("contract")
+        Contract,
+        on_delete=models.PROTECT,
+        related_name="signature_requests",
+        verbose_name=_("contract"),
     )
     provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
     status = models.CharField(
@@ -48,17 +51,23 @@ class SignatureRequest(models.Model):
     signer_email = models.EmailField(_("signer's email"), blank=True)
     signer_phone = models.CharField(_("signer's phone"), max_length=20, blank=True)
     document_hash = models.CharField(
-        _("SHA-256 of what is signed"), max_length=64,
+        _("SHA-256 of what is signed"),
+        max_length=64,
         help_text=_("Hash of the canonical form of the figures and texts presented."),
     )
     client_uuid = models.UUIDField(_("submission id"), null=True, blank=True, unique=True)
-    external_id = models.CharField(_("provider's request id"), max_length=64, blank=True, db_index=True)
+    external_id = models.CharField(
+        _("provider's request id"), max_length=64, blank=True, db_index=True
+    )
     external_signer_id = models.CharField(_("provider's signer id"), max_length=64, blank=True)
     signature_link = models.URLField(_("embedded signature link"), blank=True, max_length=500)
     evidence = models.JSONField(_("evidence"), default=_empty, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

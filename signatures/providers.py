@@ -42,7 +42,7 @@ class SignatureProvider(Protocol):
 class OnSiteProvider:
     """The client signs on the advisor's tablet; the request is created when it arrives."""
 
-    key = Provider.ONSITE
+    key: str = Provider.ONSITE
 
     def start(self, *, contract: Contract, signer: Signer, user: User | None) -> Started:
         return Started(next_url=reverse("signatures:onsite", args=[contract.pk]))

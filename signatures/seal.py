@@ -20,7 +20,9 @@ class SealError(Exception):
     pass
 
 
-def seal_certificate_generate(*, cert_path: Path, key_path: Path, organisation: str = "NOMAD web") -> None:
+def seal_certificate_generate(
+    *, cert_path: Path, key_path: Path, organisation: str = "NOMAD web"
+) -> None:
     """A self-signed certificate and key for development and tests (never for production)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -47,9 +49,15 @@ def seal_certificate_generate(*, cert_path: Path, key_path: Path, organisation: 
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -60,7 +68,9 @@ def seal_certificate_generate(*, cert_path: Path, key_path: Path, organisation: 
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
     )
     key_path.chmod(0o600)

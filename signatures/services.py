@@ -49,7 +49,7 @@ def signature_image_decode(*, data_url: str) -> bytes:
     if not data_url.startswith(prefix):
         raise SignatureError(_("The signature is missing: ask the client to sign in the box."))
     try:
-        png = base64.b64decode(data_url[len(prefix):], validate=True)
+        png = base64.b64decode(data_url[len(prefix) :], validate=True)
     except (binascii.Error, ValueError):
         raise SignatureError(_("The signature image is unreadable.")) from None
     if len(png) > MAX_SIGNATURE_BYTES:
@@ -94,7 +94,11 @@ def onsite_sign(
     A hash that differs from the server's recomputed one is a stored conflict: the
     request is kept with status "conflict" and nothing is printed as signed.
     """
-    contract = Contract.objects.select_for_update().select_related("quote", "general_terms").get(pk=contract.pk)
+    contract = (
+        Contract.objects.select_for_update()
+        .select_related("quote", "general_terms")
+        .get(pk=contract.pk)
+    )
     if submission.client_uuid and (
         done := SignatureRequest.objects.filter(client_uuid=submission.client_uuid).first()
     ):
@@ -105,7 +109,10 @@ def onsite_sign(
         raise SignatureError(_("Confirm that you checked the signer's identity."))
     if not (submission.documents_read and submission.withdrawal_information_received):
         raise SignatureError(
-            _("The client must confirm having read the documents and received the withdrawal information.")
+            _(
+                "The client must confirm having read the documents "
+                "and received the withdrawal information."
+            )
         )
     png = signature_image_decode(data_url=submission.signature_data_url)
     _check_signable(contract)
@@ -133,12 +140,15 @@ def onsite_sign(
         "signature_png_base64": base64.b64encode(png).decode(),
     }
     request = SignatureRequest(
-        contract=contract, provider=Provider.ONSITE,
+        contract=contract,
+        provider=Provider.ONSITE,
         signer_first_name=submission.signer_first_name.strip(),
         signer_last_name=submission.signer_last_name.strip(),
         signer_email=contract.quote.parties.get("client", {}).get("email", ""),
-        document_hash=submission.document_hash, client_uuid=submission.client_uuid,
-        evidence=evidence, created_by=user,
+        document_hash=submission.document_hash,
+        client_uuid=submission.client_uuid,
+        evidence=evidence,
+        created_by=user,
     )
     if submission.document_hash != expected:
         request.status = SignatureStatus.CONFLICT
@@ -191,7 +201,9 @@ def signature_complete(*, request: SignatureRequest) -> SignatureRequest:
     return request
 
 
-def signature_close(*, request: SignatureRequest, status: str, reason: str = "") -> SignatureRequest:
+def signature_close(
+    *, request: SignatureRequest, status: str, reason: str = ""
+) -> SignatureRequest:
     """Declined, expired or cancelled: the request ends, the contract stays unsigned."""
     request.status = status
     request.reason = reason[:300]

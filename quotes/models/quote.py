@@ -234,10 +234,11 @@ class Document(models.Model):
 
     @property
     def filename(self) -> str:
-        return f"{FILE_PREFIXES[self.kind]}-{self.quote.reference}.{'json' if self.kind == DocumentKind.EVIDENCE_JSON else 'pdf'}"
+        extension = "json" if self.kind == DocumentKind.EVIDENCE_JSON else "pdf"
+        return f"{FILE_PREFIXES[self.kind]}-{self.quote.reference}.{extension}"
 
 
-FILE_PREFIXES = {
+FILE_PREFIXES: dict[str, str] = {
     DocumentKind.QUOTE: "devis",
     DocumentKind.CONTRACT: "contrat",
     DocumentKind.SIGNED_QUOTE: "devis-signe",
