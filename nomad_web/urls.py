@@ -25,10 +25,10 @@ urlpatterns = [
     path("oidc/", include("organisation.oidc_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("nouveautes/", include("announcements.urls")),
+    path("signatures/", include("signatures.urls")),
     path("", include("organisation.urls")),
     path("", include("visits.urls")),
     path("", include("quotes.urls")),
-    path("signatures/", include("signatures.urls")),
     re_path(r"^manifest\.json$", pwa_views.manifest, name="manifest"),
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]

@@ -61,8 +61,14 @@ def yousign_client() -> YousignClient:
     )
 
 
-def yousign_error_message(exc: YousignError) -> str:
-    """What the advisor reads when Yousign refused or did not answer."""
+def yousign_error_message(exc: YousignError, *, sending: bool = True) -> str:
+    """What the advisor reads when Yousign refused or did not answer.
+
+    ``sending``: the error came while sending the documents (else: a reminder or a
+    cancellation, where a refusal is about the request's state, not our data).
+    """
+    if isinstance(exc, YousignValidationError) and not sending:
+        return _("Yousign refused: %(detail)s") % {"detail": exc.detail or exc.status}
     if isinstance(exc, YousignAuthError):
         return _(
             "Yousign refused our access key: remote signature is unavailable. "
@@ -329,7 +335,7 @@ class YousignProvider:
                 custom_note=reason[:255],
             )
         except YousignError as exc:
-            raise SignatureError(yousign_error_message(exc)) from exc
+            raise SignatureError(yousign_error_message(exc, sending=False)) from exc
         with transaction.atomic():
             locked = SignatureRequest.objects.select_for_update().get(pk=request.pk)
             if locked.status != SignatureStatus.PENDING:
@@ -346,4 +352,4 @@ class YousignProvider:
         try:
             self.client.remind(request_id=request.external_id, signer_id=request.external_signer_id)
         except YousignError as exc:
-            raise SignatureError(yousign_error_message(exc)) from exc
+            raise SignatureError(yousign_error_message(exc, sending=False)) from exc

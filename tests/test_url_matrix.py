@@ -90,6 +90,19 @@ def _quote(agency: Agency, *, issued: bool = False, contract: bool = False) -> d
     return {"pk": quote.pk}
 
 
+def _announcement_meant_for_them(agency: Agency) -> dict[str, Any]:
+    # Announcements target roles, not agencies: "own" is one meant for the person.
+    return {"pk": Announcement.objects.create(title="A", body="B", for_staff=True).pk}
+
+
+def _announcement_for_nobody(agency: Agency) -> dict[str, Any]:
+    return {
+        "pk": Announcement.objects.create(
+            title="A", body="B", for_advisors=False, for_managers=False, for_staff=False
+        ).pk
+    }
+
+
 def _remote_signature(agency: Agency) -> dict[str, Any]:
     # Expired: reminding or cancelling it is refused before any call to Yousign.
     quote = Quote.objects.get(pk=_quote(agency, contract=True)["pk"])
@@ -104,19 +117,6 @@ def _remote_signature(agency: Agency) -> dict[str, Any]:
         external_id="sr-test",
     )
     return {"pk": request.pk}
-
-
-def _announcement_meant_for_them(agency: Agency) -> dict[str, Any]:
-    # Announcements target roles, not agencies: "own" is one meant for the person.
-    return {"pk": Announcement.objects.create(title="A", body="B", for_staff=True).pk}
-
-
-def _announcement_for_nobody(agency: Agency) -> dict[str, Any]:
-    return {
-        "pk": Announcement.objects.create(
-            title="A", body="B", for_advisors=False, for_managers=False, for_staff=False
-        ).pk
-    }
 
 
 # One entry per route of our own; keyed by the full route.

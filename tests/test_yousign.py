@@ -680,3 +680,15 @@ def test_it_shows_signatures_and_webhooks_read_only_in_the_admin(
         == 403
     )
     assert WebhookEvent.objects.count() == 1
+
+
+def test_it_reports_a_cancel_refused_by_yousign_and_keeps_the_request(
+    yousign: FakeYousign, contract: Contract
+) -> None:
+    request = _start(contract)
+    yousign.sign(request.external_id)  # signed meanwhile: its webhook is on its way
+    with translation.override("fr"), pytest.raises(SignatureError) as error:
+        YousignProvider().cancel(request=request, reason="Erreur")
+    assert str(error.value) == "Yousign a refusé : Only an ongoing request can be canceled."
+    request.refresh_from_db()
+    assert request.status == SignatureStatus.PENDING
