@@ -316,6 +316,10 @@ YOUSIGN_API_URL = env("YOUSIGN_API_URL", "https://api-sandbox.yousign.app/v3")
 YOUSIGN_API_KEY = env("YOUSIGN_API_KEY")
 YOUSIGN_WEBHOOK_SECRET = env("YOUSIGN_WEBHOOK_SECRET")
 YOUSIGN_TIMEOUT_SECONDS = float(env("YOUSIGN_TIMEOUT_SECONDS", "10"))
+# Embedded mode: no email from Yousign, the client signs in a frame of our status page.
+YOUSIGN_EMBEDDED = env_bool("YOUSIGN_EMBEDDED", False)
+# First delay before retrying a Yousign call that failed with 5xx or no answer (doubled).
+YOUSIGN_RETRY_BACKOFF_SECONDS = float(env("YOUSIGN_RETRY_BACKOFF_SECONDS", "0.5"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "documents": {

@@ -26,6 +26,7 @@ from announcements.models import Announcement
 from organisation.models import Agency, Role, User
 from quotes.models import Quote
 from quotes.services import contract_create, quote_create_draft, quote_issue
+from signatures.models import Provider, SignatureRequest, SignatureStatus
 from tests.factories import (
     AgencyFactory,
     UserFactory,
@@ -109,6 +110,22 @@ def _announcement_for_nobody(agency: Agency) -> dict[str, Any]:
             title="A", body="B", for_advisors=False, for_managers=False, for_staff=False
         ).pk
     }
+
+
+def _remote_signature(agency: Agency) -> dict[str, Any]:
+    # Expired: reminding or cancelling it is refused before any call to Yousign.
+    quote = Quote.objects.get(pk=_quote(agency, contract=True)["pk"])
+    request = SignatureRequest.objects.create(
+        contract=quote.contract,
+        provider=Provider.YOUSIGN,
+        status=SignatureStatus.EXPIRED,
+        signer_first_name="Marie",
+        signer_last_name="Client",
+        signer_email="marie@example.test",
+        document_hash="0" * 64,
+        external_id="sr-test",
+    )
+    return {"pk": request.pk}
 
 
 # One entry per route of our own; keyed by the full route.
@@ -268,6 +285,25 @@ URLS: dict[str, Case] = {
         own={"anonymous": LOGIN, "advisor": 403, "manager": 302, "staff": 302},
         other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 302},
         make=_visit,
+        method="post",
+    ),
+    # Remote signature: Yousign's webhook is public and answers 403 without its HMAC.
+    "signatures/yousign/webhook/": Case(own=_everyone(403), method="post"),
+    "signatures/a-distance/<int:pk>/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_remote_signature,
+    ),
+    "signatures/a-distance/<int:pk>/relancer/": Case(
+        own=_signed_in(303),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 303},
+        make=_remote_signature,
+        method="post",
+    ),
+    "signatures/a-distance/<int:pk>/annuler/": Case(
+        own=_signed_in(303),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 303},
+        make=_remote_signature,
         method="post",
     ),
 }

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from signatures.models import SignatureRequest, WebhookEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
+    """Signatures and webhooks are evidence: they change only through their services."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SignatureRequest)
+class SignatureRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "contract",
+        "provider",
+        "status",
+        "signer_last_name",
+        "signer_email",
+        "created_at",
+        "signed_at",
+    ]
+    list_filter = [
+        "provider",
+        "status",
+        ("contract__quote__brand", admin.RelatedOnlyFieldListFilter),
+        ("contract__quote__visit__agency", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["signer_last_name", "signer_email", "external_id", "contract__quote__number"]
+    list_select_related = ["contract__quote"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "name", "outcome", "received_at"]
+    list_filter = ["name"]
+    search_fields = ["event_id", "outcome"]
+    readonly_fields = ["event_id", "name", "payload", "received_at", "outcome"]
