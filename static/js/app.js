@@ -1,5 +1,5 @@
 // NOMAD web page glue. No inline script anywhere: the Content Security Policy forbids it.
-import { getMeta, wipe } from "./idb.js";
+import { getMeta, wipe } from "./store.js";
 import { earliestRetry, forVisit, records, replay, status, STATES } from "./sync.js";
 import { initStepForms } from "./offline-forms.js";
 import { prepare, preparedVisits } from "./prepare.js";

@@ -1,5 +1,5 @@
 // "Prepare my day / my week": cache every page and data file the coming visits need.
-import { put, all } from "./idb.js";
+import { put, all } from "./store.js";
 
 const PREPARED = "nomad-prepared";
 

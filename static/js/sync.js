@@ -1,6 +1,6 @@
 // The offline queue: every step submit is written here first, then sent. A record leaves
 // the queue only after a 2xx. Used by the pages and by the service worker.
-import { all, del, get, getMeta, put, setMeta, tx } from "./idb.js";
+import { all, del, get, getMeta, put, setMeta, tx } from "./store.js";
 
 const MAX_BACKOFF_MS = 60000;
 export const STATES = { PENDING: "pending", CONFLICT: "conflict", REJECTED: "rejected" };

@@ -31,7 +31,7 @@ from visits.views.access import get_visit_for_user
 SHELL_STATIC = [
     "css/app.css",
     "js/app.js",
-    "js/idb.js",
+    "js/store.js",
     "js/sync.js",
     "js/pricing.js",
     "js/signature.js",

@@ -1,4 +1,4 @@
-// Minimal promise wrapper over IndexedDB, shared by the pages and the service worker.
+// Our IndexedDB store: a minimal promise wrapper, shared by the pages and the service worker.
 const DB_NAME = "nomad";
 const DB_VERSION = 1;
 
