@@ -7,6 +7,7 @@ after a crash and finish what is missing without changing what was already kept.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from nomad_web.mail import email_send
 from quotes.documents import document_html, document_pdf, document_store
 from quotes.models import Document, DocumentKind
-from signatures.models import Provider, SignatureRequest, SignatureStatus
+from signatures.models import SignatureRequest, SignatureStatus
 from signatures.seal import seal_pdf
 
 SIGNED_KINDS = {
@@ -73,7 +74,8 @@ def signature_documents_finalise(*, request: SignatureRequest) -> list[str]:
             quote=quote, kind=DocumentKind.EVIDENCE_JSON, content=content, pages=0
         )
     if DocumentKind.EVIDENCE not in stored:
-        evidence = json.loads(stored[DocumentKind.EVIDENCE_JSON].file.open("rb").read())
+        with stored[DocumentKind.EVIDENCE_JSON].file.open("rb") as handle:
+            evidence = json.loads(handle.read())
         html = render_to_string(
             "signatures/evidence.html",
             {
@@ -139,8 +141,6 @@ def evidence_record(*, request: SignatureRequest, documents: dict[str, Document]
 
 
 def _sha(b64: str) -> str:
-    import hashlib
-
     return hashlib.sha256(base64.b64decode(b64)).hexdigest() if b64 else ""
 
 
@@ -175,6 +175,3 @@ def _email(request: SignatureRequest, stored: dict[str, Document]) -> None:
         attachments=attachments,
     )
     Document.objects.filter(pk__in=[d.pk for d in documents]).update(emailed_at=timezone.now())
-
-
-__all__ = ["Provider", "evidence_record", "signature_documents_finalise", "signature_print"]
