@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "signatures",
     "integrations",
     "dashboard",
+    "privacy",
     "nomad_web",
 ]
 

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from nomad_web.http import AuthenticatedHttpRequest
+from quotes.models import LegalText, LegalTextKind
+from quotes.selectors import legal_text_current
 from visits.forms import (
-    CONSENT_TEXT_VERSION,
     META_FIELDS,
     ROOM_FREQUENCIES,
     EstimateForm,
@@ -116,7 +117,7 @@ class StepPage:
         """Unbound forms of this step, filled with what is already recorded."""
         kind = self.step.kind
         if kind == "prospect":
-            return {"form": ProspectForm(instance=self.visit.prospect)}
+            return self._prospect_context(ProspectForm(instance=self.visit.prospect))
         if kind == "catalogue":
             questions = questions_of(catalogues=self.catalogues, step=self.step.key)
             initial = {
@@ -128,6 +129,12 @@ class StepPage:
         if kind == "estimate":
             return self._estimate_context(None)
         return {"sections": self._summary()}
+
+    def _prospect_context(self, form: ProspectForm) -> dict[str, Any]:
+        consent_text = legal_text_current(kind=LegalTextKind.CONSENT)
+        if consent_text is not None and not form.is_bound:
+            form.initial["consent_version"] = consent_text.version
+        return {"form": form, "consent_text": consent_text}
 
     def _catalogue_context(self, form: QuestionsForm, rooms: RoomsForm | None) -> dict[str, Any]:
         questions = questions_of(catalogues=self.catalogues, step=self.step.key)
@@ -240,14 +247,18 @@ def _save(page: StepPage, ctx: WriteContext) -> Outcome:
         if kind == "prospect":
             form = ProspectForm(data, instance=Prospect.objects.get(pk=visit.prospect_id))
             if not form.is_valid():
-                return _invalid(page, {"form": form}, form)
+                return _invalid(page, page._prospect_context(form), form)
+            consent_text = _consent_text(form.cleaned_data["consent_version"])
+            if consent_text is None:
+                message = _("No consent text is published: ask the head office.")
+                return _invalid(page, page._prospect_context(form), form, message=message)
             fields = {k: form.cleaned_data[k] for k in PROSPECT_FIELDS}
             write = visit_save_prospect(
                 visit=visit,
                 fields=fields,
                 ctx=ctx,
                 consent_given=form.cleaned_data["consent"],
-                consent_text_version=CONSENT_TEXT_VERSION,
+                consent_text_version=consent_text.version,
             )
             return _written(page, write)
         if kind == "catalogue":
@@ -269,6 +280,14 @@ def _save(page: StepPage, ctx: WriteContext) -> Outcome:
     except VisitError as exc:
         return Outcome(422, visit, message=str(exc), context=page.forms())
     raise Http404  # the summary takes no POST
+
+
+def _consent_text(version: str) -> LegalText | None:
+    """The published consent text the page showed, else the current one."""
+    shown = LegalText.objects.filter(
+        kind=LegalTextKind.CONSENT, version=version, published_at__isnull=False
+    ).first()
+    return shown or legal_text_current(kind=LegalTextKind.CONSENT)
 
 
 def _save_questions(page: StepPage, data: QueryDict, ctx: WriteContext) -> Outcome:

@@ -73,6 +73,7 @@ def visit_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 )
             },
             scheduled_at=data["scheduled_at"],
+            user=request.user,
             activities=data["activities"],
             client_uuid=client_uuid,
         )
