@@ -122,6 +122,7 @@ TEMPLATES = [
                 "organisation.context_processors.branding",
                 "organisation.context_processors.sign_in",
                 "announcements.context_processors.pending_announcements",
+                "privacy.context_processors.offline_limits",
             ],
         },
     },

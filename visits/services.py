@@ -195,7 +195,7 @@ def _write(
     return WriteResult(visit=visit, changed=changed)
 
 
-def _require_consent(visit: Visit) -> None:
+def visit_require_consent(*, visit: Visit) -> None:
     """Nothing about the home or the household is recorded before the person agreed."""
     if visit.prospect.consent_at is None:
         raise VisitError(
@@ -275,7 +275,7 @@ def visit_save_answers(
 ) -> WriteResult:
     """Record one step's answers, all or nothing."""
     visit = _lock(visit)
-    _require_consent(visit)
+    visit_require_consent(visit=visit)
     _bind_catalogues(visit, catalogue_ids)
     changes = {f"answers.{k}": v for k, v in answers.items()}
     return _write(visit, ctx, step=step, changes=changes, complete=complete)
@@ -330,7 +330,7 @@ def visit_confirm_estimate(
 ) -> WriteResult:
     """Store the server's estimate (the authority) and the advisor's figure; needs captured."""
     visit = _lock(visit)
-    _require_consent(visit)
+    visit_require_consent(visit=visit)
     if not visit.catalogue_versions.exists():
         raise VisitError(_("Answer the questionnaire before the estimate."))
     result = visit_estimate(visit=visit)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from nomad_web.http import AuthenticatedHttpRequest
+from privacy.selectors import hidden_answer_keys
 from quotes.models import LegalText, LegalTextKind
 from quotes.selectors import legal_text_current
 from visits.forms import (
@@ -39,6 +40,7 @@ from visits.services import (
     visit_catalogues,
     visit_confirm_estimate,
     visit_estimate,
+    visit_require_consent,
     visit_save_answers,
     visit_save_prospect,
 )
@@ -82,6 +84,12 @@ class StepPage:
         self.step: StepDef = self.steps[self.index]
         self.next = self.steps[self.index + 1] if self.index + 1 < len(self.steps) else None
         self.previous = self.steps[self.index - 1] if self.index else None
+        # Door and alarm codes of a visit that is not theirs: neither shown nor editable.
+        self.hidden = hidden_answer_keys(user=request.user, visit=visit, catalogues=self.catalogues)
+
+    def questions(self) -> list[dict[str, Any]]:
+        questions = questions_of(catalogues=self.catalogues, step=self.step.key)
+        return [q for q in questions if q["key"] not in self.hidden]
 
     def context(self, **extra: Any) -> dict[str, Any]:
         return {
@@ -119,7 +127,7 @@ class StepPage:
         if kind == "prospect":
             return self._prospect_context(ProspectForm(instance=self.visit.prospect))
         if kind == "catalogue":
-            questions = questions_of(catalogues=self.catalogues, step=self.step.key)
+            questions = self.questions()
             initial = {
                 q["key"]: from_answer(q, self.visit.answers.get(q["key"])) for q in questions
             }
@@ -146,7 +154,7 @@ class StepPage:
             )
         sections = []
         for section in step_sections(catalogues=self.catalogues, step=self.step.key):
-            fields = [form[q["key"]] for q in section.questions if q["type"] != "rooms"]
+            fields = [form[q["key"]] for q in section.questions if q["key"] in form.fields]
             is_rooms = any(q["type"] == "rooms" for q in section.questions)
             sections.append({"label": section.label, "fields": fields, "rooms": is_rooms})
         return {
@@ -188,7 +196,10 @@ class StepPage:
                 for q in section.questions:
                     if q["type"] == "rooms":
                         continue
-                    items.append({"question": q, "value": answers.get(q["key"])})
+                    masked = q["key"] in self.hidden and answers.get(q["key"])
+                    items.append(
+                        {"question": q, "value": answers.get(q["key"]), "masked": bool(masked)}
+                    )
                 out.append({"label": section.label, "step": step, "items": items})
         return out
 
@@ -261,6 +272,9 @@ def _save(page: StepPage, ctx: WriteContext) -> Outcome:
                 consent_text_version=consent_text.version,
             )
             return _written(page, write)
+        if visit.prospect.consent_at is None:
+            # Said before any form error: nothing else can be saved anyway.
+            visit_require_consent(visit=visit)
         if kind == "catalogue":
             return _save_questions(page, data, ctx)
         if kind == "estimate":
@@ -291,7 +305,7 @@ def _consent_text(version: str) -> LegalText | None:
 
 
 def _save_questions(page: StepPage, data: QueryDict, ctx: WriteContext) -> Outcome:
-    questions = questions_of(catalogues=page.catalogues, step=page.step.key)
+    questions = page.questions()
     op = data.get("op", "")
     form = QuestionsForm(data, questions=questions, partial=bool(op))
     rooms = None
