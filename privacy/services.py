@@ -55,8 +55,9 @@ def _signed_quotes(prospect: Prospect) -> models.QuerySet[Quote]:
 def retention_due(*, now: datetime | None = None) -> models.QuerySet[Prospect]:
     """Prospects who signed nothing and had no contact for the retention period.
 
-    The last contact is the latest of the prospect's own update and each visit's
-    appointment and update: a visit planned in the future keeps the person.
+    The last contact is the latest of the prospect's own update, each visit's
+    appointment and update, and each quote's issue: a visit planned in the future keeps
+    the person.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.NOMAD_RETENTION_PROSPECT_DAYS)
@@ -66,10 +67,14 @@ def retention_due(*, now: datetime | None = None) -> models.QuerySet[Prospect]:
         Prospect.objects.filter(anonymised_at__isnull=True, updated_at__lt=cutoff)
         .exclude(pk__in=Prospect.objects.filter(signed).values("pk"))
         .annotate(
-            last_visit_at=Max("visits__scheduled_at"), last_visit_update=Max("visits__updated_at")
+            last_visit_at=Max("visits__scheduled_at"),
+            last_visit_update=Max("visits__updated_at"),
+            # A revised quote issued later does not touch the visit: count it too.
+            last_quote_at=Max("visits__quotes__issued_at"),
         )
         .filter(Q(last_visit_at__isnull=True) | Q(last_visit_at__lt=cutoff))
         .filter(Q(last_visit_update__isnull=True) | Q(last_visit_update__lt=cutoff))
+        .filter(Q(last_quote_at__isnull=True) | Q(last_quote_at__lt=cutoff))
         .order_by("pk")
     )
 
