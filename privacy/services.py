@@ -234,17 +234,14 @@ def prospect_export(*, prospect: Prospect, user: User) -> bytes:
     contracts = list(Contract.objects.filter(quote__in=quotes))
     signatures = list(SignatureRequest.objects.filter(contract__in=contracts))
     documents = list(Document.objects.filter(quote__in=quotes).select_related("quote"))
-    data = {
+    data: dict[str, Any] = {
         "exported_at": timezone.now(),
         "prospect": _row(prospect),
         "visits": [_row(v) for v in visits],
         "quotes": [_row(q) for q in quotes],
         "contracts": [_row(c) for c in contracts],
         "signatures": [_row(s) for s in signatures],
-        "documents": [
-            {"kind": d.kind, "file": f"documents/{d.filename}", "sha256": d.sha256}
-            for d in documents
-        ],
+        "documents": [],
         "history": [
             _row(e, frozenset({"prospect_ref"}))
             for e in AuditEntry.objects.filter(prospect_ref=prospect.pk).order_by("created_at")
@@ -252,11 +249,18 @@ def prospect_export(*, prospect: Prospect, user: User) -> bytes:
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for document in documents:
+            entry: dict[str, Any] = {"kind": document.kind, "sha256": document.sha256}
+            try:
+                with document.file.open("rb") as handle:
+                    archive.writestr(f"documents/{document.filename}", handle.read())
+                entry["file"] = f"documents/{document.filename}"
+            except FileNotFoundError:
+                # Said in the export rather than failing it: the rest is still owed.
+                entry["missing"] = True
+            data["documents"].append(entry)
         archive.writestr(
             "data.json", json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
         )
-        for document in documents:
-            with document.file.open("rb") as handle:
-                archive.writestr(f"documents/{document.filename}", handle.read())
     audit_record(user=user, action=AuditAction.EXPORT, obj=prospect, prospect_id=prospect.pk)
     return buffer.getvalue()

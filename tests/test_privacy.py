@@ -348,3 +348,18 @@ def test_it_shows_access_codes_only_to_those_who_need_them(
         assert (code in json.dumps(data["visit"]["answers"])) is sees
     if not sees:
         assert "masqué" in summary
+
+
+def test_it_hides_the_codes_on_the_mission_sheet_from_other_advisors(
+    client: Client, agency: Agency, advisor: User, manager: User
+) -> None:
+    quote = _signed_quote(agency)
+    Visit.objects.filter(pk=quote.visit_id).update(
+        advisor=advisor, answers={"door_code": "4321B", "alarm": "yes", "alarm_code": "9876Z"}
+    )
+    colleague = UserFactory(role=Role.ADVISOR, agencies=[agency])
+    url = reverse("integrations:mission_sheet", args=[quote.visit_id])
+    for user, sees in ((advisor, True), (manager, True), (colleague, False)):
+        client.force_login(user)
+        page = client.get(url).content.decode()
+        assert ("4321B" in page) is sees and ("9876Z" in page) is sees
