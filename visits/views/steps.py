@@ -259,17 +259,20 @@ def _save(page: StepPage, ctx: WriteContext) -> Outcome:
             form = ProspectForm(data, instance=Prospect.objects.get(pk=visit.prospect_id))
             if not form.is_valid():
                 return _invalid(page, page._prospect_context(form), form)
-            consent_text = _consent_text(form.cleaned_data["consent_version"])
-            if consent_text is None:
-                message = _("No consent text is published: ask the head office.")
-                return _invalid(page, page._prospect_context(form), form, message=message)
+            version = ""
+            if form.instance.consent_at is None:
+                consent_text = _consent_text(form.cleaned_data["consent_version"])
+                if consent_text is None:
+                    message = _("No consent text is published: ask the head office.")
+                    return _invalid(page, page._prospect_context(form), form, message=message)
+                version = consent_text.version
             fields = {k: form.cleaned_data[k] for k in PROSPECT_FIELDS}
             write = visit_save_prospect(
                 visit=visit,
                 fields=fields,
                 ctx=ctx,
                 consent_given=form.cleaned_data["consent"],
-                consent_text_version=consent_text.version,
+                consent_text_version=version,
             )
             return _written(page, write)
         if visit.prospect.consent_at is None:
