@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from integrations.mission import mission_sheet
 from nomad_web.http import AuthenticatedHttpRequest
+from privacy.selectors import access_codes_visible
 from quotes.documents import STYLESHEET, document_pdf
 from quotes.models import Contract
 from quotes.typography import french_typography
@@ -27,6 +29,11 @@ def _sheet_context(request: AuthenticatedHttpRequest, pk: int) -> dict[str, obje
     if not Contract.objects.filter(quote__visit=visit).exists():
         raise Http404
     sheet = mission_sheet(visit=visit)
+    if not access_codes_visible(user=request.user, visit=visit):
+        # Another advisor of the agency sees the sheet, not the codes.
+        for key in ("door_code", "alarm_code"):
+            if sheet["access"].get(key):
+                sheet["access"][key] = _("hidden")
     minutes = sheet["schedule"]["minutes_per_week"]
     hours = f"{minutes // 60} h {minutes % 60:02d}" if minutes % 60 else f"{minutes // 60} h"
     return {"visit": visit, "sheet": sheet, "hours": hours}

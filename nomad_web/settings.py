@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "signatures",
     "integrations",
     "dashboard",
+    "privacy",
     "nomad_web",
 ]
 
@@ -121,6 +122,7 @@ TEMPLATES = [
                 "organisation.context_processors.branding",
                 "organisation.context_processors.sign_in",
                 "announcements.context_processors.pending_announcements",
+                "privacy.context_processors.offline_limits",
             ],
         },
     },
@@ -170,6 +172,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "expire-due-quotes": {
         "task": "quotes.tasks.expire_due_quotes",
         "schedule": crontab(hour=2, minute=0),
+    },
+    # Prospects past the retention period are anonymised, every night (docs/privacy.md).
+    "anonymise-past-retention": {
+        "task": "privacy.tasks.anonymise_past_retention",
+        "schedule": crontab(hour=3, minute=0),
     },
     # Publishes the outbox to Kafka (does nothing in the embedded mode, without Kafka).
     "relay-outbox": {
@@ -266,6 +273,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Business settings.
 NOMAD_MIN_BILLED_MINUTES = int(env("NOMAD_MIN_BILLED_MINUTES", "120"))
+# Privacy (docs/privacy.md): prospects who signed nothing are anonymised this many days
+# after the last contact (3 years, the CNIL's reference for prospects); data prepared
+# for offline use is removed from the device after this many days.
+NOMAD_RETENTION_PROSPECT_DAYS = int(env("NOMAD_RETENTION_PROSPECT_DAYS", "1095"))
+NOMAD_OFFLINE_MAX_DAYS = int(env("NOMAD_OFFLINE_MAX_DAYS", "7"))
 # Appended to the service worker's version (tests use it to ship a "new release").
 NOMAD_OFFLINE_VERSION_SUFFIX = ""
 

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("quotes.urls")),
     path("", include("integrations.urls")),
     path("", include("dashboard.urls")),
+    path("", include("privacy.urls")),
     re_path(r"^manifest\.json$", pwa_views.manifest, name="manifest"),
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]

@@ -23,6 +23,8 @@ from integrations.outbound import (
     quote_status_publish,
 )
 from organisation.models import User
+from privacy.audit import audit_record
+from privacy.models import AuditAction
 from quotes.models import (
     Contract,
     LegalTextKind,
@@ -216,7 +218,7 @@ def _next_number(brand_id: int, year: int) -> int:
     return counter.last
 
 
-def quote_issue(*, quote: Quote, on: date | None = None) -> Quote:
+def quote_issue(*, quote: Quote, on: date | None = None, user: User | None = None) -> Quote:
     """Number and freeze a draft; the visit becomes quoted; the PDF follows after commit."""
     from quotes.tasks import document_render_and_send
 
@@ -249,7 +251,14 @@ def quote_issue(*, quote: Quote, on: date | None = None) -> Quote:
         quote.status = QuoteStatus.ISSUED
         quote.issued_at = quote.status_changed_at = timezone.now()
         quote.save()
-        visit_mark_quoted(visit=visit)
+        audit_record(
+            user=user,
+            action=AuditAction.ISSUE,
+            obj=quote,
+            prospect_id=visit.prospect_id,
+            changes={"status": [QuoteStatus.DRAFT, quote.status], "number": ["", quote.reference]},
+        )
+        visit_mark_quoted(visit=visit, user=user)
         quote_issued_publish(quote=quote)
         quote_id = quote.pk
         transaction.on_commit(lambda: document_render_and_send.delay(quote_id, "quote"))
@@ -276,7 +285,7 @@ def quote_revise(*, quote: Quote, user: User | None, on: date | None = None) -> 
 
 
 @transaction.atomic
-def quote_set_status(*, quote: Quote, status: str) -> Quote:
+def quote_set_status(*, quote: Quote, status: str, user: User | None = None) -> Quote:
     """Signed or refused by the client (expiry and replacement have their own paths)."""
     quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if not quote.can_become(status):
@@ -284,9 +293,11 @@ def quote_set_status(*, quote: Quote, status: str) -> Quote:
             _("A quote cannot go from “%(from)s” to “%(to)s”.")
             % {"from": quote.get_status_display(), "to": QuoteStatus(status).label}
         )
+    before = quote.status
     quote.status = status
     quote.status_changed_at = timezone.now()
     quote.save(update_fields=["status", "status_changed_at"])
+    _audit_quote_status(quote, before, user)
     if status in (QuoteStatus.SIGNED, QuoteStatus.REFUSED, QuoteStatus.EXPIRED):
         quote_status_publish(quote=quote)
     # Until the signature work records the contract's own signature, a signed quote
@@ -295,6 +306,18 @@ def quote_set_status(*, quote: Quote, status: str) -> Quote:
     if status == QuoteStatus.SIGNED and contract is not None:
         contract_signed_publish(contract=contract)
     return quote
+
+
+def _audit_quote_status(quote: Quote, before: str, user: User | None) -> None:
+    audit_record(
+        user=user,
+        action=AuditAction.STATUS,
+        obj=quote,
+        prospect_id=Visit.objects.filter(pk=quote.visit_id).values_list("prospect_id", flat=True)[
+            0
+        ],
+        changes={"status": [before, quote.status]},
+    )
 
 
 def quote_expire_due(*, today: date | None = None) -> int:
@@ -313,6 +336,7 @@ def quote_expire_due(*, today: date | None = None) -> int:
             quote.status = QuoteStatus.EXPIRED
             quote.status_changed_at = timezone.now()
             quote.save(update_fields=["status", "status_changed_at"])
+            _audit_quote_status(quote, QuoteStatus.ISSUED, None)
             quote_status_publish(quote=quote)
             expired += 1
     return expired
@@ -336,6 +360,13 @@ def contract_create(*, quote: Quote, user: User | None, early_start_requested: b
             general_terms=terms,
             early_start_requested=early_start_requested,
             created_by=user,
+        )
+        audit_record(
+            user=user,
+            action=AuditAction.CREATE,
+            obj=contract,
+            prospect_id=quote.visit.prospect_id,
+            changes={"general_terms": [None, f"{terms.version}"]},
         )
         quote_id = quote.pk
         transaction.on_commit(lambda: document_render_and_send.delay(quote_id, "contract"))

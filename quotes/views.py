@@ -103,7 +103,7 @@ def quote_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def quote_issue_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     quote = _get_quote_for_user(request, pk)
     try:
-        quote = quote_issue(quote=quote)
+        quote = quote_issue(quote=quote, user=request.user)
     except QuoteError as exc:
         return _render_quote(request, quote, status=422, error=str(exc))
     return _after(request, quote)

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisation.models import User
+from privacy.audit import audit_record
+from privacy.models import AuditAction
 from quotes.models import Contract, Quote, QuoteStatus
 from quotes.services import quote_set_status
 from signatures.canonical import canonical_hash
@@ -195,8 +197,25 @@ def signature_complete(*, request: SignatureRequest) -> SignatureRequest:
     request.save(update_fields=["status", "signed_at", "completed_at"])
     contract.signed_at = request.signed_at
     contract.save(update_fields=["signed_at"])
-    quote = quote_set_status(quote=contract.quote, status=QuoteStatus.SIGNED)
-    visit_mark_signed(visit=quote.visit)
+    # On the tablet the advisor recorded it; a remote signature is the provider's word.
+    by = request.created_by if request.provider == Provider.ONSITE else None
+    prospect_id = contract.quote.visit.prospect_id
+    audit_record(
+        user=by,
+        action=AuditAction.SIGN,
+        obj=request,
+        prospect_id=prospect_id,
+        changes={"status": [SignatureStatus.PENDING, request.status]},
+    )
+    audit_record(
+        user=by,
+        action=AuditAction.SIGN,
+        obj=contract,
+        prospect_id=prospect_id,
+        changes={"signed_at": [None, request.signed_at]},
+    )
+    quote = quote_set_status(quote=contract.quote, status=QuoteStatus.SIGNED, user=by)
+    visit_mark_signed(visit=quote.visit, user=by)
     contract_signed.send(sender=Contract, contract=contract)
     transaction.on_commit(lambda: signature_finalise.delay(request.pk))
     return request
@@ -206,8 +225,17 @@ def signature_close(
     *, request: SignatureRequest, status: str, reason: str = ""
 ) -> SignatureRequest:
     """Declined, expired or cancelled: the request ends, the contract stays unsigned."""
+    before = request.status
     request.status = status
     request.reason = reason[:300]
     request.completed_at = timezone.now()
     request.save(update_fields=["status", "reason", "completed_at"])
+    audit_record(
+        user=None,
+        action=AuditAction.STATUS,
+        obj=request,
+        prospect_id=request.contract.quote.visit.prospect_id,
+        changes={"status": [before, status]},
+        reason=request.reason,
+    )
     return request

@@ -154,6 +154,14 @@ def visit_captured(agency: Agency, advisor: User, catalogues: list[Any]) -> Visi
         scheduled_at=timezone.now(),
         activities=["housekeeping"],
     )
+    # Consent first: nothing else can be recorded before it.
+    visit_save_prospect(
+        visit=visit,
+        fields={"phone": "06 99 88 77 66"},
+        consent_given=True,
+        ctx=WriteContext(base_version=None),
+        consent_text_version="1",
+    )
     ids = [c.pk for c in catalogues if c.activity == "housekeeping"]
     for step, answers in [
         ("household", HOUSEHOLD),
@@ -168,13 +176,6 @@ def visit_captured(agency: Agency, advisor: User, catalogues: list[Any]) -> Visi
             ctx=WriteContext(base_version=None),
             catalogue_ids=ids,
         )
-    visit_save_prospect(
-        visit=visit,
-        fields={"phone": "06 99 88 77 66"},
-        consent_given=True,
-        ctx=WriteContext(base_version=None),
-        consent_text_version="1",
-    )
     visit_confirm_estimate(visit=visit, proposed_minutes=None, reason="", ctx=WriteContext(None))
     return Visit.objects.get(pk=visit.pk)
 

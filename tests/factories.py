@@ -75,6 +75,9 @@ class ProspectFactory(factory.django.DjangoModelFactory):
     address = "10 rue des Lilas"
     postal_code = "44000"
     city = "Nantes"
+    # Most tests are past the prospect step; those about consent pass consent_at=None.
+    consent_at = factory.LazyFunction(timezone.now)
+    consent_text_version = "2026-11"
 
 
 class VisitFactory(factory.django.DjangoModelFactory):

@@ -176,6 +176,24 @@ URLS: dict[str, Case] = {
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=_visit,
     ),
+    # A person's data (export, erasure): managers of the agency and staff.
+    "visites/<int:pk>/donnees-personnelles/": Case(
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200},
+        other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 200},
+        make=_visit,
+    ),
+    "visites/<int:pk>/donnees-personnelles/export.zip": Case(
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200},
+        other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 200},
+        make=_visit,
+    ),
+    "visites/<int:pk>/donnees-personnelles/effacer/": Case(
+        # An empty form (no reason, no confirmation) erases nothing: 422.
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 422, "staff": 422},
+        other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 422},
+        make=_visit,
+        method="post",
+    ),
     "conflits/": Case(own=_signed_in(200)),
     "conflits/<int:pk>/": Case(
         # An advisor resolves the conflicts of their own visits (this one is nobody's).

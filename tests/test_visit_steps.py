@@ -35,6 +35,13 @@ def visit(catalogues: list[CatalogueVersion], advisor: User) -> Visit:
 
 
 @pytest.fixture
+def visit_before_consent(catalogues: list[CatalogueVersion], advisor: User) -> Visit:
+    return VisitFactory(
+        prospect__agency=advisor.agencies.get(), prospect__consent_at=None, advisor=advisor
+    )
+
+
+@pytest.fixture
 def signed_in(client: Client, advisor: User) -> Client:
     client.force_login(advisor)
     return client
@@ -84,7 +91,10 @@ def test_it_skips_the_garden_step_for_housekeeping_and_adds_it_for_gardening(
     assert signed_in.get(url(visit, "dwelling")).status_code == 200
 
 
-def test_it_records_the_prospect_and_consent_then_goes_on(signed_in: Client, visit: Visit) -> None:
+def test_it_records_the_prospect_and_consent_then_goes_on(
+    signed_in: Client, visit_before_consent: Visit
+) -> None:
+    visit = visit_before_consent
     prospect = visit.prospect
     data = {
         "civility": "mrs",
@@ -114,7 +124,10 @@ def test_it_records_the_prospect_and_consent_then_goes_on(signed_in: Client, vis
     assert "prospect" in visit.completed_steps
 
 
-def test_it_requires_consent_before_anything_is_recorded(signed_in: Client, visit: Visit) -> None:
+def test_it_requires_consent_before_anything_is_recorded(
+    signed_in: Client, visit_before_consent: Visit
+) -> None:
+    visit = visit_before_consent
     data = {
         "first_name": "Marie",
         "last_name": "L",

@@ -16,7 +16,6 @@ from visits.models import Activity, Prospect
 from visits.models.visit import PROSPECT_FIELDS
 from visits.steps import localised
 
-CONSENT_TEXT_VERSION = "2026-11"
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 ROOM_FREQUENCIES = [
     ("each", _("Every intervention")),
@@ -288,12 +287,12 @@ class RoomsForm:
 
 class ProspectForm(forms.ModelForm[Prospect]):
     consent = forms.BooleanField(
-        label=_(
-            "The prospect agrees that the information given during this visit is recorded "
-            "to prepare the quote and the service."
-        ),
+        label=_("The prospect has read the text above and agrees to it."),
         required=True,
     )
+    # The version the page showed: a page prepared offline may show an older one, and
+    # the version recorded must be the one the person read.
+    consent_version = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
 
     class Meta:
         model = Prospect

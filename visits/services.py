@@ -26,6 +26,8 @@ from integrations.outbound import (
     visit_scheduled_publish,
 )
 from organisation.models import Agency, Role, User
+from privacy.audit import audit_diff, audit_record, sensitive_keys
+from privacy.models import AuditAction
 from visits.catalogue import catalogue_as_dict, catalogue_current
 from visits.estimator import ESTIMATOR_VERSION, Estimate, estimate
 from visits.models import (
@@ -149,6 +151,8 @@ def _write(
             device_id=ctx.device_id,
         )
         return WriteResult(visit=visit, conflict=conflict, changed=changed)
+    before = {k: _current(visit, k) for k in changed}
+    status_before = visit.status
     for key in changed:
         _set(visit, key, changes[key])
     if any(k.startswith("prospect.") for k in changed):
@@ -175,7 +179,40 @@ def _write(
     VisitChange.objects.create(
         visit=visit, version=visit.version, keys=changed, device_id=ctx.device_id, user=ctx.user
     )
+    diff = audit_diff(
+        before={**before, "status": status_before},
+        after={**{k: _current(visit, k) for k in changed}, "status": visit.status},
+        masked=sensitive_keys(),
+    )
+    if diff:
+        audit_record(
+            user=ctx.user,
+            action=AuditAction.UPDATE,
+            obj=visit,
+            prospect_id=visit.prospect_id,
+            changes=diff,
+        )
     return WriteResult(visit=visit, changed=changed)
+
+
+def visit_require_consent(*, visit: Visit) -> None:
+    """Nothing about the home or the household is recorded before the person agreed."""
+    if visit.prospect.consent_at is None:
+        raise VisitError(
+            _("Record the prospect's consent on the first step before capturing anything else.")
+        )
+
+
+def _audit_status(visit: Visit, before: str, user: User | None) -> None:
+    if visit.status != before:
+        audit_record(
+            user=user,
+            action=AuditAction.STATUS,
+            obj=visit,
+            prospect_id=visit.prospect_id,
+            changes={"status": [before, visit.status]},
+            reason=visit.status_reason,
+        )
 
 
 def visit_catalogues(*, visit: Visit) -> list[dict[str, Any]]:
@@ -238,6 +275,7 @@ def visit_save_answers(
 ) -> WriteResult:
     """Record one step's answers, all or nothing."""
     visit = _lock(visit)
+    visit_require_consent(visit=visit)
     _bind_catalogues(visit, catalogue_ids)
     changes = {f"answers.{k}": v for k, v in answers.items()}
     return _write(visit, ctx, step=step, changes=changes, complete=complete)
@@ -258,7 +296,17 @@ def visit_save_prospect(
         # Consent is a fact of this moment, not a value that can conflict.
         prospect.consent_at = timezone.now()
         prospect.consent_text_version = consent_text_version
-        prospect.save(update_fields=["consent_at", "consent_text_version", "updated_at"])
+        prospect.consent_by = ctx.user
+        prospect.save(
+            update_fields=["consent_at", "consent_text_version", "consent_by", "updated_at"]
+        )
+        audit_record(
+            user=ctx.user,
+            action=AuditAction.CONSENT,
+            obj=prospect,
+            prospect_id=prospect.pk,
+            changes={"consent_text_version": ["", consent_text_version]},
+        )
     changes = {f"prospect.{k}": v for k, v in fields.items() if k in PROSPECT_FIELDS}
     write = _write(visit, ctx, step="prospect", changes=changes)
     if write.conflict is None and write.changed:
@@ -282,6 +330,7 @@ def visit_confirm_estimate(
 ) -> WriteResult:
     """Store the server's estimate (the authority) and the advisor's figure; needs captured."""
     visit = _lock(visit)
+    visit_require_consent(visit=visit)
     if not visit.catalogue_versions.exists():
         raise VisitError(_("Answer the questionnaire before the estimate."))
     result = visit_estimate(visit=visit)
@@ -309,8 +358,10 @@ def visit_confirm_estimate(
         ],
     )
     if write.conflict is None:
+        status_before = visit.status
         _transition(visit, VisitStatus.NEEDS_CAPTURED)
         visit.save(update_fields=["status", "status_reason"])
+        _audit_status(visit, status_before, ctx.user)
         visit_completed_publish(visit=visit)
     return write
 
@@ -318,38 +369,44 @@ def visit_confirm_estimate(
 @transaction.atomic
 def visit_set_status(*, visit: Visit, status: str, reason: str, user: User | None = None) -> Visit:
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    status_before = visit.status
     _transition(visit, status, reason)
     visit.version += 1
     visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
     VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"], user=user)
+    _audit_status(visit, status_before, user)
     if status in (VisitStatus.LOST, VisitStatus.CANCELLED):
         visit_closed_publish(visit=visit)
     return visit
 
 
 @transaction.atomic
-def visit_mark_quoted(*, visit: Visit) -> Visit:
+def visit_mark_quoted(*, visit: Visit, user: User | None = None) -> Visit:
     """A quote was issued for the visit (called inside the quote's transaction)."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.status == VisitStatus.QUOTED:
         return visit  # a revision of a quote already issued
+    status_before = visit.status
     _transition(visit, VisitStatus.QUOTED)
     visit.version += 1
     visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
     VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"])
+    _audit_status(visit, status_before, user)
     return visit
 
 
 @transaction.atomic
-def visit_mark_signed(*, visit: Visit) -> Visit:
+def visit_mark_signed(*, visit: Visit, user: User | None = None) -> Visit:
     """The client signed the quote and the contract (called inside that transaction)."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.status == VisitStatus.SIGNED:
         return visit
+    status_before = visit.status
     _transition(visit, VisitStatus.SIGNED)
     visit.version += 1
     visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
     VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"])
+    _audit_status(visit, status_before, user)
     return visit
 
 
@@ -361,10 +418,18 @@ def visit_assign(*, visit: Visit, advisor: User, user: User | None = None) -> Vi
     ):
         raise VisitError(_("This person is not an advisor of the visit's agency."))
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    advisor_before = visit.advisor_id
     visit.advisor = advisor
     visit.version += 1
     visit.save(update_fields=["advisor", "version", "updated_at"])
     VisitChange.objects.create(visit=visit, version=visit.version, keys=["advisor"], user=user)
+    audit_record(
+        user=user,
+        action=AuditAction.ASSIGN,
+        obj=visit,
+        prospect_id=visit.prospect_id,
+        changes={"advisor": [advisor_before, advisor.pk]},
+    )
     return visit
 
 
@@ -401,6 +466,7 @@ def visit_create_walk_in(
     scheduled_at: datetime,
     activities: list[str],
     client_uuid: uuid.UUID | None = None,
+    user: User | None = None,
 ) -> Visit:
     if client_uuid and (existing := Visit.objects.filter(uuid=client_uuid).first()):
         return existing  # the same walk-in sent twice
@@ -413,6 +479,7 @@ def visit_create_walk_in(
         scheduled_at=scheduled_at,
         activities=activities,
     )
+    audit_record(user=user, action=AuditAction.CREATE, obj=visit, prospect_id=prospect.pk)
     # The back office learns of visits made without it (walk-ins) from this event.
     visit_scheduled_publish(visit=visit)
     return visit

@@ -2,7 +2,7 @@
 import { getMeta, wipe } from "./store.js";
 import { earliestRetry, forVisit, records, replay, status, STATES } from "./sync.js";
 import { initStepForms } from "./offline-forms.js";
-import { prepare, preparedVisits } from "./prepare.js";
+import { prepare, preparedVisits, purgeStale } from "./prepare.js";
 
 const indicator = document.getElementById("sync");
 const texts = indicator ? JSON.parse(indicator.dataset.texts) : {};
@@ -112,6 +112,7 @@ async function start() {
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" }).catch(() => {});
   }
+  await purgeStale(Number(document.body.dataset.offlineMaxDays)).catch(() => {});
   setUpPreparation();
   setUpLogout();
   window.addEventListener("online", sync);

@@ -1,5 +1,5 @@
 // "Prepare my day / my week": cache every page and data file the coming visits need.
-import { put, all } from "./store.js";
+import { put, all, del } from "./store.js";
 
 const PREPARED = "nomad-prepared";
 
@@ -36,4 +36,20 @@ export async function prepare(period, onProgress) {
     await put("prepared", { visitId: visit.id, version: visit.version, preparedAt: new Date().toISOString(), urls: visit.urls });
   }
   return { visits: plan.visits.length, fetched: todo.length };
+}
+
+// Privacy: what was prepared more than maxDays ago leaves the device (its IndexedDB entry
+// and its cached pages). Only "prepared" is touched: the outbox of unsent writes is not,
+// so nothing typed on the tablet is ever lost to this purge.
+export async function purgeStale(maxDays, now = Date.now()) {
+  if (!(maxDays > 0)) return 0;
+  const limit = now - maxDays * 24 * 3600 * 1000;
+  const stale = (await all("prepared")).filter((p) => !(Date.parse(p.preparedAt) >= limit));
+  if (!stale.length) return 0;
+  const cache = await caches.open(PREPARED);
+  for (const entry of stale) {
+    for (const url of entry.urls || []) await cache.delete(url);
+    await del("prepared", entry.visitId);
+  }
+  return stale.length;
 }

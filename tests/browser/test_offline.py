@@ -12,6 +12,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from nomad_web.chaos import CHAOS, chaos_reset
 from organisation.models import Role, User
+from quotes.legal_defaults import legal_texts_load
+from quotes.models import LegalText
 from quotes.pricing import price
 from quotes.selectors import price_list_as_data
 from tests.browser.offline_helpers import (
@@ -47,7 +49,13 @@ def test_a_whole_visit_offline_reaches_the_server_once(
     advisor: User,
     screenshot_dir: Path,  # type: ignore[no-untyped-def]
 ) -> None:
-    visit = _visit(advisor, activities=["housekeeping", "gardening"], prospect__last_name="Lambert")
+    legal_texts_load(LegalText)  # the consent text, which a flushed database lost
+    visit = _visit(
+        advisor,
+        activities=["housekeeping", "gardening"],
+        prospect__last_name="Lambert",
+        prospect__consent_at=None,
+    )
     make_price_list(visit.agency.brand)
     base = live_server.url
     sign_in(page, base, advisor.email)

@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from organisation.models import Role
+from quotes.legal_defaults import legal_texts_load
+from quotes.models import LegalText
 from tests.browser.offline_helpers import wait_until_sent
 from tests.factories import PASSWORD, AgencyFactory, UserFactory, VisitFactory
 from visits.catalogue import catalogue_load_default
@@ -24,7 +26,13 @@ def test_it_runs_a_visit_from_rooms_to_the_estimate(
     catalogue_load_default()
     agency = AgencyFactory()
     advisor = UserFactory(role=Role.ADVISOR, agencies=[agency], email="camille@example.test")
-    visit = VisitFactory(prospect__agency=agency, prospect__last_name="Lambert", advisor=advisor)
+    legal_texts_load(LegalText)  # the consent text, which a flushed database lost
+    visit = VisitFactory(
+        prospect__agency=agency,
+        prospect__last_name="Lambert",
+        prospect__consent_at=None,
+        advisor=advisor,
+    )
     problems: list[str] = []
 
     def on_console(message: ConsoleMessage) -> None:

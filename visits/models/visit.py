@@ -58,6 +58,17 @@ class Prospect(models.Model):
     consent_text_version = models.CharField(
         _("version of the consent text shown"), max_length=20, blank=True
     )
+    # Who recorded the consent (the advisor at the prospect's side).
+    consent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
+    # Set when the person's data was anonymised (retention period over, or erasure).
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
     backoffice_ref = models.CharField(_("back-office reference"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from nomad_web.http import AuthenticatedHttpRequest
+from privacy.selectors import hidden_answer_keys
 from quotes.selectors import price_list_as_data, signing_urls
 from visits.selectors import agenda_visits
 from visits.services import visit_catalogues
@@ -90,6 +91,8 @@ def csrf_token(request: AuthenticatedHttpRequest) -> JsonResponse:
 def visit_data(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """The visit as the device needs it offline: answers, version, catalogues with norms."""
     visit = get_visit_for_user(request, pk)
+    catalogues = visit_catalogues(visit=visit)
+    hidden = hidden_answer_keys(user=request.user, visit=visit, catalogues=catalogues)
     return JsonResponse(
         {
             "visit": {
@@ -97,10 +100,10 @@ def visit_data(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
                 "version": visit.version,
                 "status": visit.status,
                 "activities": visit.activities,
-                "answers": visit.answers,
+                "answers": {k: v for k, v in visit.answers.items() if k not in hidden},
                 "completed_steps": visit.completed_steps,
             },
-            "catalogues": visit_catalogues(visit=visit),
+            "catalogues": catalogues,
             "min_minutes": settings.NOMAD_MIN_BILLED_MINUTES,
             "household": {
                 "dependent_children": visit.prospect.dependent_children,

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from nomad_web.http import AuthenticatedHttpRequest
+from privacy.selectors import hidden_answer_keys
+from quotes.models import LegalText, LegalTextKind
+from quotes.selectors import legal_text_current
 from visits.forms import (
-    CONSENT_TEXT_VERSION,
     META_FIELDS,
     ROOM_FREQUENCIES,
     EstimateForm,
@@ -38,6 +40,7 @@ from visits.services import (
     visit_catalogues,
     visit_confirm_estimate,
     visit_estimate,
+    visit_require_consent,
     visit_save_answers,
     visit_save_prospect,
 )
@@ -81,6 +84,12 @@ class StepPage:
         self.step: StepDef = self.steps[self.index]
         self.next = self.steps[self.index + 1] if self.index + 1 < len(self.steps) else None
         self.previous = self.steps[self.index - 1] if self.index else None
+        # Door and alarm codes of a visit that is not theirs: neither shown nor editable.
+        self.hidden = hidden_answer_keys(user=request.user, visit=visit, catalogues=self.catalogues)
+
+    def questions(self) -> list[dict[str, Any]]:
+        questions = questions_of(catalogues=self.catalogues, step=self.step.key)
+        return [q for q in questions if q["key"] not in self.hidden]
 
     def context(self, **extra: Any) -> dict[str, Any]:
         return {
@@ -116,9 +125,9 @@ class StepPage:
         """Unbound forms of this step, filled with what is already recorded."""
         kind = self.step.kind
         if kind == "prospect":
-            return {"form": ProspectForm(instance=self.visit.prospect)}
+            return self._prospect_context(ProspectForm(instance=self.visit.prospect))
         if kind == "catalogue":
-            questions = questions_of(catalogues=self.catalogues, step=self.step.key)
+            questions = self.questions()
             initial = {
                 q["key"]: from_answer(q, self.visit.answers.get(q["key"])) for q in questions
             }
@@ -128,6 +137,12 @@ class StepPage:
         if kind == "estimate":
             return self._estimate_context(None)
         return {"sections": self._summary()}
+
+    def _prospect_context(self, form: ProspectForm) -> dict[str, Any]:
+        consent_text = legal_text_current(kind=LegalTextKind.CONSENT)
+        if consent_text is not None and not form.is_bound:
+            form.initial["consent_version"] = consent_text.version
+        return {"form": form, "consent_text": consent_text}
 
     def _catalogue_context(self, form: QuestionsForm, rooms: RoomsForm | None) -> dict[str, Any]:
         questions = questions_of(catalogues=self.catalogues, step=self.step.key)
@@ -139,7 +154,7 @@ class StepPage:
             )
         sections = []
         for section in step_sections(catalogues=self.catalogues, step=self.step.key):
-            fields = [form[q["key"]] for q in section.questions if q["type"] != "rooms"]
+            fields = [form[q["key"]] for q in section.questions if q["key"] in form.fields]
             is_rooms = any(q["type"] == "rooms" for q in section.questions)
             sections.append({"label": section.label, "fields": fields, "rooms": is_rooms})
         return {
@@ -181,7 +196,10 @@ class StepPage:
                 for q in section.questions:
                     if q["type"] == "rooms":
                         continue
-                    items.append({"question": q, "value": answers.get(q["key"])})
+                    masked = q["key"] in self.hidden and answers.get(q["key"])
+                    items.append(
+                        {"question": q, "value": answers.get(q["key"]), "masked": bool(masked)}
+                    )
                 out.append({"label": section.label, "step": step, "items": items})
         return out
 
@@ -240,16 +258,26 @@ def _save(page: StepPage, ctx: WriteContext) -> Outcome:
         if kind == "prospect":
             form = ProspectForm(data, instance=Prospect.objects.get(pk=visit.prospect_id))
             if not form.is_valid():
-                return _invalid(page, {"form": form}, form)
+                return _invalid(page, page._prospect_context(form), form)
+            version = ""
+            if form.instance.consent_at is None:
+                consent_text = _consent_text(form.cleaned_data["consent_version"])
+                if consent_text is None:
+                    message = _("No consent text is published: ask the head office.")
+                    return _invalid(page, page._prospect_context(form), form, message=message)
+                version = consent_text.version
             fields = {k: form.cleaned_data[k] for k in PROSPECT_FIELDS}
             write = visit_save_prospect(
                 visit=visit,
                 fields=fields,
                 ctx=ctx,
                 consent_given=form.cleaned_data["consent"],
-                consent_text_version=CONSENT_TEXT_VERSION,
+                consent_text_version=version,
             )
             return _written(page, write)
+        if visit.prospect.consent_at is None:
+            # Said before any form error: nothing else can be saved anyway.
+            visit_require_consent(visit=visit)
         if kind == "catalogue":
             return _save_questions(page, data, ctx)
         if kind == "estimate":
@@ -271,8 +299,16 @@ def _save(page: StepPage, ctx: WriteContext) -> Outcome:
     raise Http404  # the summary takes no POST
 
 
+def _consent_text(version: str) -> LegalText | None:
+    """The published consent text the page showed, else the current one."""
+    shown = LegalText.objects.filter(
+        kind=LegalTextKind.CONSENT, version=version, published_at__isnull=False
+    ).first()
+    return shown or legal_text_current(kind=LegalTextKind.CONSENT)
+
+
 def _save_questions(page: StepPage, data: QueryDict, ctx: WriteContext) -> Outcome:
-    questions = questions_of(catalogues=page.catalogues, step=page.step.key)
+    questions = page.questions()
     op = data.get("op", "")
     form = QuestionsForm(data, questions=questions, partial=bool(op))
     rooms = None

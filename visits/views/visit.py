@@ -73,6 +73,7 @@ def visit_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 )
             },
             scheduled_at=data["scheduled_at"],
+            user=request.user,
             activities=data["activities"],
             client_uuid=client_uuid,
         )
@@ -89,7 +90,7 @@ def visit_assign_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     form = AssignForm(request.POST, agency=visit.agency)
     if form.is_valid():
         try:
-            visit_assign(visit=visit, advisor=form.cleaned_data["advisor"])
+            visit_assign(visit=visit, advisor=form.cleaned_data["advisor"], user=request.user)
         except VisitError as exc:
             messages.error(request, str(exc))
         else:
@@ -111,7 +112,10 @@ def visit_status_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     else:
         try:
             visit_set_status(
-                visit=visit, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+                visit=visit,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+                user=request.user,
             )
         except VisitError as exc:
             messages.error(request, str(exc))
