@@ -10,7 +10,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # the tests drive Chromium and read PDFs.
 RUN_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := gettext chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-VENDOR := static/vendor/htmx.min.js static/vendor/signature_pad.min.js
+# The source map too: collectstatic (production) refuses a script whose map is missing.
+VENDOR := static/vendor/htmx.min.js static/vendor/signature_pad.min.js \
+	static/vendor/signature_pad.min.js.map
 
 .PHONY: run test lint bench setup-run setup-test messages seal clean
 
@@ -55,6 +57,7 @@ $(VENDOR): node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 	cp node_modules/signature_pad/dist/signature_pad.min.js static/vendor/
+	cp node_modules/signature_pad/dist/signature_pad.min.js.map static/vendor/
 
 # A self-signed development seal for PDFs, unless NOMAD_SEAL_* name real files.
 seal: | $(VENV)/bin/python
