@@ -81,7 +81,7 @@ def costly_audits(report: dict[str, object], category: str) -> str:
     return "; ".join(f"{t} ({v})" if v else t for _, t, v in lost[:3])
 
 
-def lighthouse(base: str, label: str, path: str, session: str, folder: Path) -> None:
+def lighthouse(base: str, label: str, path: str, session: str, folder: Path, node: str) -> None:
     headers = folder / "headers.json"
     headers.write_text(json.dumps({"Cookie": f"sessionid={session}"}))
     out = folder / f"{label}.json"
@@ -109,12 +109,21 @@ def lighthouse(base: str, label: str, path: str, session: str, folder: Path) -> 
     for category in CATEGORIES:
         score = report["categories"][category]["score"] * 100
         note = "" if score >= AIM else "costs most: " + costly_audits(report, category)
-        record(f"lighthouse.{label}.{category}", score, "/100", f"aim: {AIM}", note)
+        record(
+            f"lighthouse.{label}.{category}",
+            score,
+            "/100",
+            f"aim: {AIM} (Lighthouse {report['lighthouseVersion']}, Node {node})",
+            note,
+        )
 
 
 def main() -> None:
     if not LIGHTHOUSE.exists():
         raise SystemExit("lighthouse missing: run `npm ci` (make bench does).")
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    if not node.startswith("v20."):
+        print(f"  ! Node {node}: the scores of record are taken on Node 20")
     with bench_database() as database_url, tempfile.TemporaryDirectory() as tmp:
         env = production_env(database_url)
         print("  preparing the database (migrate, seed_demo, collectstatic)…", flush=True)
@@ -159,7 +168,7 @@ def main() -> None:
                 path, cookie = pages[label]
                 page_weight(base, label, path, cookie)
             for label, (path, cookie) in pages.items():
-                lighthouse(base, label, path, cookie, Path(tmp))
+                lighthouse(base, label, path, cookie, Path(tmp), node)
 
 
 if __name__ == "__main__":
