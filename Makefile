@@ -54,8 +54,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
+# Lighthouse (a dev dependency, for make bench) drives Debian's Chromium: never download one.
 node_modules/.package-lock.json: package.json package-lock.json
-	# Lighthouse drives the Debian Chromium: never download a browser.
 	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
 	touch $@
 
