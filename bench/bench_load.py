@@ -248,6 +248,14 @@ def main() -> None:
         ]
         with gunicorn(env, workers=2) as base:
             print(f"  gunicorn 2 workers, {USERS} users, {SECONDS:.0f} s per page", flush=True)
+            busy = os.getloadavg()[0]
+            record(
+                "load.machine_load_1min_at_start",
+                busy,
+                "runnable processes",
+                f"{os.cpu_count()} CPUs",
+                "other work on the machine skews these figures" if busy > 0.5 else "",
+            )
             bare_p95: float | None = None
             for label, user, cookies in phases:
                 print(f"  == {label}", flush=True)
