@@ -10,7 +10,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # the tests drive Chromium and read PDFs.
 RUN_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := gettext chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-VENDOR := static/vendor/htmx.min.js static/vendor/signature_pad.min.js
+# The source map too: collectstatic (production) refuses a script whose map is missing.
+VENDOR := static/vendor/htmx.min.js static/vendor/signature_pad.min.js \
+	static/vendor/signature_pad.min.js.map
 
 .PHONY: run test lint bench setup-run setup-test messages seal clean
 
@@ -28,8 +30,14 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
+# Every benchmark, then bench/RESULTS.md from bench/results.json. The load, quality and
+# dashboard benchmarks need PostgreSQL and Redis (see bench/_server.py); a failing
+# benchmark does not stop the others, and the target fails at the end.
 bench: setup-test
-	@set -e; for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b; done
+	@failed=""; for b in bench/bench_*.py; do echo "== $$b"; \
+		$(PY) $$b || failed="$$failed $$b"; done; \
+	$(PY) bench/report.py; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 setup-run: debs-run $(VENV)/.installed $(VENDOR) messages seal
 setup-test: debs-test $(VENV)/.dev-installed $(VENDOR) messages seal
@@ -46,8 +54,9 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
+# Lighthouse (a dev dependency, for make bench) drives Debian's Chromium: never download one.
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
 	touch $@
 
 # Front-end files come from npm, never from git.
@@ -55,6 +64,7 @@ $(VENDOR): node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 	cp node_modules/signature_pad/dist/signature_pad.min.js static/vendor/
+	cp node_modules/signature_pad/dist/signature_pad.min.js.map static/vendor/
 
 # A self-signed development seal for PDFs, unless NOMAD_SEAL_* name real files.
 seal: | $(VENV)/bin/python

@@ -51,7 +51,8 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def record(name: str, value: float, unit: str, compared_with: str = "") -> None:
+def record(name: str, value: float, unit: str, compared_with: str = "", note: str = "") -> None:
+    """Adds one figure; ``note`` (optional) says what explains it, shown in RESULTS.md."""
     print(f"  {name}: {value:.3f} {unit}" + (f" (vs {compared_with})" if compared_with else ""))
     entries = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     entries = [e for e in entries if e["name"] != name]
@@ -63,6 +64,7 @@ def record(name: str, value: float, unit: str, compared_with: str = "") -> None:
             "compared_with": compared_with,
             "machine": machine(),
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            **({"note": note} if note else {}),
         }
     )
     RESULTS.write_text(json.dumps(sorted(entries, key=lambda e: e["name"]), indent=2) + "\n")

@@ -1,8 +1,10 @@
 """Dashboard render times at network scale, and the visit-list CSV export.
 
-Needs PostgreSQL (``DATABASE_URL``): the figures are about the database doing the
-work. Seeds the database with ``seed_volume`` when it holds no volume data yet
-(``BENCH_VISITS`` visits, default the group scale of 250,000; a few minutes), then
+Needs PostgreSQL: the figures are about the database doing the work. Uses
+``DATABASE_URL`` when given (kept, so a big seed is reused), otherwise a fresh database
+created and dropped (``bench/_server.py``). Seeds it with ``seed_volume`` when it holds no
+volume data yet: ``BENCH_VISITS`` visits, default 20,000 so that ``make bench`` stays
+short; ``BENCH_VISITS=250000`` is the group scale (a few minutes of seeding). Then
 measures in process with Django's test client:
 
 * the dashboard page for one agency (its manager) and for all agencies (staff), p50
@@ -15,21 +17,29 @@ measures in process with Django's test client:
 from __future__ import annotations
 
 import os
-import sys
 import time
 import tracemalloc
 
 from _common import django_setup, median, percentile, record
+from _server import bench_database
 
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 
 
 def main() -> None:
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("bench_dashboard needs PostgreSQL: set DATABASE_URL.")
+    with bench_database() as database_url:
+        os.environ["DATABASE_URL"] = database_url
+        measure()
+        from django.db import connections
+
+        connections.close_all()
+
+
+def measure() -> None:
     django_setup()
     from allauth.mfa.totp.internal.auth import TOTP
     from django.core.management import call_command
+    from django.db import connection
     from django.db.models import Count
     from django.test import Client
 
@@ -37,9 +47,13 @@ def main() -> None:
     from visits.models import Visit
 
     if not Brand.objects.filter(slug__startswith="vol-").exists():
-        visits = int(os.environ.get("BENCH_VISITS", "250000"))
+        visits = int(os.environ.get("BENCH_VISITS", "20000"))
         print(f"  seeding {visits:,} visits (seed_volume)…", flush=True)
         call_command("seed_volume", visits=visits)
+        # Planner statistics now, as autovacuum would do later: a freshly seeded
+        # database without them gets poor query plans (seconds, not milliseconds).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     total = Visit.objects.count()
     scale = f"{total:,} visits, {Agency.objects.count()} agencies"
     print(f"  data: {scale}")

@@ -73,6 +73,8 @@ def main() -> None:
                     timeout=120,
                 )
             chromium.append(time.perf_counter() - started)
+            if run % 5 == 4:
+                print(f"  {run + 1}/{RUNS} runs", flush=True)
 
     print(f"quote + contract, {RUNS} runs, median:")
     ours_ms, chromium_ms = median(ours) * 1000, median(chromium) * 1000

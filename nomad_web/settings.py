@@ -278,6 +278,9 @@ NOMAD_MIN_BILLED_MINUTES = int(env("NOMAD_MIN_BILLED_MINUTES", "120"))
 # for offline use is removed from the device after this many days.
 NOMAD_RETENTION_PROSPECT_DAYS = int(env("NOMAD_RETENTION_PROSPECT_DAYS", "1095"))
 NOMAD_OFFLINE_MAX_DAYS = int(env("NOMAD_OFFLINE_MAX_DAYS", "7"))
+# Benchmarks only: adds /bench/ok, a view that answers "ok" without touching the database
+# (the bare-Django baseline of bench/bench_load.py). Never on in a deployment or the tests.
+NOMAD_BENCH_URLS = env_bool("NOMAD_BENCH_URLS", False)
 # Appended to the service worker's version (tests use it to ship a "new release").
 NOMAD_OFFLINE_VERSION_SUFFIX = ""
 
@@ -374,8 +377,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 if PRODUCTION:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # Both stay true in any real deployment; the benchmarks turn them off to serve plain
+    # HTTP on loopback (bench/bench_load.py), as does SECURE_SSL_REDIRECT=false.
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))

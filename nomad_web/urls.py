@@ -35,3 +35,6 @@ urlpatterns = [
     re_path(r"^manifest\.json$", pwa_views.manifest, name="manifest"),
     *static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT),
 ]
+
+if settings.NOMAD_BENCH_URLS:  # bench/bench_load.py only; off in the tests (URL matrix)
+    urlpatterns.append(path("bench/ok", views.bench_ok, name="bench_ok"))

@@ -23,3 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_staff:
         return redirect("admin:index")
     return redirect("visits:agenda")
+
+
+def bench_ok(request: HttpRequest) -> HttpResponse:
+    """Bare Django for the load benchmark: the middleware stack, no database, no template."""
+    return HttpResponse("ok", content_type="text/plain")

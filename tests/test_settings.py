@@ -107,3 +107,23 @@ def test_it_reads_the_sso_secret_from_a_file_and_keeps_the_session_limits(tmp_pa
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["from-a-mounted-secret", "True", "43200", "30"]
+
+
+def test_it_serves_the_bench_url_only_when_asked() -> None:
+    code = (
+        "import django; django.setup(); from django.urls import resolve, Resolver404\n"
+        "try:\n    print(resolve('/bench/ok').url_name)\n"
+        "except Resolver404:\n    print('absent')"
+    )
+    assert _run(code).stdout.strip() == "absent"
+    assert _run(code, NOMAD_BENCH_URLS="true").stdout.strip() == "bench_ok"
+
+
+def test_production_cookies_are_secure_unless_turned_off_for_the_bench() -> None:
+    code = (
+        "from django.conf import settings as s;print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    )
+    production = {"NOMAD_ENV": "production", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "x"}
+    assert _run(code, **production).stdout.strip() == "True True"
+    off = {"SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false"}
+    assert _run(code, **production, **off).stdout.strip() == "False False"
