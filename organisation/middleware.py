@@ -13,8 +13,9 @@ from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from nomad_web.http import SYNC_HEADER
 from organisation.models import AccessEvent
-from organisation.oidc import BACKEND_PATH, SYNC_HEADER
+from organisation.oidc import BACKEND_PATH
 from organisation.scoping import OutOfScope
 from organisation.services import access_event_record
 from organisation.signals import SESSION_LAST_SEEN, SESSION_LOGIN_AT

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,11 +24,11 @@ from signatures.canonical import canonical_form, canonical_json
 from signatures.models import SignatureStatus
 from signatures.providers import Signer, provider_for
 from signatures.services import OnSiteSubmission, SignatureError, onsite_sign
-from visits.models import Visit
 from visits.submissions import (
     DEVICE_HEADER,
     SubmissionMismatch,
     submission_hash,
+    submission_lock_visit,
     submission_previous,
     submission_record,
 )
@@ -89,8 +90,6 @@ def _submission(request: AuthenticatedHttpRequest) -> OnSiteSubmission:
     device = {str(k)[:40]: str(v)[:300] for k, v in list(device.items())[:20]}
     device["user_agent_at_receipt"] = request.headers.get("User-Agent", "")[:300]
     device["device_id"] = request.headers.get(DEVICE_HEADER, "")[:64]
-    from uuid import UUID
-
     try:
         client_uuid = UUID(data.get("submission_id", ""))
     except ValueError:
@@ -122,7 +121,7 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     visit_id = contract.quote.visit_id
     sync = request.headers.get(SYNC_HEADER) == "1"
     with transaction.atomic():
-        list(Visit.objects.select_for_update().filter(pk=visit_id).values_list("pk"))
+        submission_lock_visit(visit_id=visit_id)
         try:
             previous = submission_previous(
                 client_uuid=submission.client_uuid, visit_id=visit_id, digest=digest

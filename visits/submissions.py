@@ -10,13 +10,14 @@ from typing import Any
 from django.http import QueryDict
 
 from nomad_web.http import DEVICE_HEADER, SYNC_HEADER
-from visits.models import Submission
+from visits.models import Submission, Visit
 
 __all__ = [
     "DEVICE_HEADER",
     "SYNC_HEADER",
     "SubmissionMismatch",
     "submission_hash",
+    "submission_lock_visit",
     "submission_previous",
     "submission_record",
 ]
@@ -34,6 +35,12 @@ def submission_hash(data: QueryDict) -> str:
 
 class SubmissionMismatch(Exception):
     """The submission id was already used with other data."""
+
+
+def submission_lock_visit(*, visit_id: int) -> None:
+    """Serialise the writes of one visit (inside a transaction), so a replay racing its
+    original waits for it and then finds its stored answer."""
+    list(Visit.objects.select_for_update().filter(pk=visit_id).values_list("pk"))
 
 
 def submission_previous(

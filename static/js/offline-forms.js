@@ -1,6 +1,6 @@
 // Step forms that work without network: rooms edited on the device, every submit written
 // to the offline queue before it is sent, drafts shown again, the estimate computed here.
-import { all, get } from "./store.js";
+import { all, del, get } from "./store.js";
 import { STATES, enqueue, forVisit, replay } from "./sync.js";
 import { estimate } from "./estimator.js";
 import { price } from "./pricing.js";
@@ -100,7 +100,6 @@ async function submit(form, submitter) {
     window.location.assign(form.dataset.nextUrl);
   } else if (after.state === STATES.REJECTED) {
     // Online and refused: let the server show its errors next to the fields.
-    const { del } = await import("./store.js");
     await del("outbox", record.id);
     HTMLFormElement.prototype.submit.call(form);
   } else if (after.state === STATES.CONFLICT) {

@@ -50,6 +50,7 @@ from visits.submissions import (
     SYNC_HEADER,
     SubmissionMismatch,
     submission_hash,
+    submission_lock_visit,
     submission_previous,
     submission_record,
 )
@@ -375,8 +376,7 @@ def _post(page: StepPage) -> HttpResponse:
     ctx = _context(page.request, data)
     digest = submission_hash(data)
     with transaction.atomic():
-        # One write at a time per visit, so a replay racing its original sees its answer.
-        list(Visit.objects.select_for_update().filter(pk=page.visit.pk).values_list("pk"))
+        submission_lock_visit(visit_id=page.visit.pk)
         try:
             previous = submission_previous(
                 client_uuid=ctx.client_uuid, visit_id=page.visit.pk, digest=digest
