@@ -51,6 +51,53 @@ J'accepte que les informations recueillies lors de cette visite (coordonnées, c
 """
 
 
+# The wording of the contract's legal sections, versioned like the general terms so the
+# signature binds the exact text shown. ``{company.x}`` is filled with the brand's data.
+SALE_TEXTS_VERSION = "2026-12"
+PRECONTRACT_TITLE = "Informations précontractuelles (article L221-5 du Code de la consommation)"
+PRECONTRACT = """\
+Caractéristiques essentielles du service : prestations de services à la personne au domicile du client, en mode prestataire, décrites ci-dessous avec leur volume horaire. Prix : indiqué ci-dessous, hors taxes et toutes taxes comprises, par mois et par an ; frais annexes détaillés à part. Modalités de paiement : facture mensuelle à terme échu, payable à réception ; aucun paiement pendant les sept jours qui suivent la conclusion du contrat. Exécution : à la date convenue avec l'agence, et pas avant la fin du délai de rétractation sauf demande expresse du client. Durée : indéterminée, résiliable à tout moment avec un préavis d'un mois. Droit de rétractation : conditions, délai et modalités ci-dessous, formulaire type en dernière page. Médiation : en cas de litige, le client peut recourir gratuitement au médiateur de la consommation du prestataire.
+"""
+WITHDRAWAL_TITLE = "Droit de rétractation (articles L221-18 et suivants du Code de la consommation)"
+WITHDRAWAL = """\
+Le client dispose d'un délai de quatorze jours à compter du jour de la conclusion du contrat pour exercer son droit de rétractation, sans avoir à motiver sa décision ni à supporter d'autres coûts que ceux prévus à l'article L221-25. Lorsque le délai expire un samedi, un dimanche ou un jour férié ou chômé, il est prolongé jusqu'au premier jour ouvrable suivant.
+
+Pour l'exercer, le client informe le prestataire de sa décision avant l'expiration du délai, soit en envoyant le formulaire de rétractation figurant en dernière page (détachable), soit par toute autre déclaration dénuée d'ambiguïté exprimant sa volonté de se rétracter, par courrier à {company.legal_name}, {company.legal_address}, ou par courriel à {company.email}. Le prestataire rembourse tout paiement reçu au plus tard quatorze jours après avoir été informé de la décision.
+"""
+NO_PAYMENT_TITLE = "Aucun paiement pendant sept jours (article L221-10 du Code de la consommation)"
+NO_PAYMENT = """\
+Le prestataire ne peut recevoir aucun paiement ni aucune contrepartie, sous quelque forme que ce soit, de la part du client avant l'expiration d'un délai de sept jours à compter de la conclusion du contrat. Aucun chèque, aucune autorisation de prélèvement, aucun mandat ni aucune empreinte de carte bancaire n'est recueilli à la signature.
+"""
+EARLY_START_TITLE = "Demande expresse d'exécution avant la fin du délai de rétractation (article L221-25)"
+EARLY_START = """\
+Je demande expressément que les prestations commencent avant la fin du délai de rétractation de quatorze jours.
+
+Si le client exerce son droit de rétractation après avoir fait cette demande, il verse au prestataire un montant correspondant au service fourni jusqu'à la communication de sa décision de se rétracter, proportionné au prix total convenu. Si le service est pleinement exécuté avant la fin du délai, le droit de rétractation ne peut plus être exercé (article L221-28).
+"""
+WITHDRAWAL_FORM_TITLE = "Formulaire de rétractation"
+WITHDRAWAL_FORM = """\
+(Veuillez compléter et renvoyer le présent formulaire uniquement si vous souhaitez vous rétracter du contrat.)
+
+À l'attention de {company.legal_name}, {company.legal_address}, courriel : {company.email}, téléphone : {company.phone} :
+
+Je/Nous (*) vous notifie/notifions (*) par la présente ma/notre (*) rétractation du contrat portant sur la prestation de services (*) ci-dessous :
+
+Commandé le (*)/reçu le (*) :
+___
+Nom du (des) consommateur(s) :
+___
+Adresse du (des) consommateur(s) :
+___
+___
+Signature du (des) consommateur(s) (uniquement en cas de notification du présent formulaire sur papier) :
+___
+Date :
+___
+
+(*) Rayez la mention inutile.
+"""
+
+
 def legal_texts_load(legal_text_model: Any) -> None:
     """Publish these first versions where they are missing (the data migration, and the
     tests whose database is flushed between tests)."""
@@ -59,6 +106,11 @@ def legal_texts_load(legal_text_model: Any) -> None:
     for kind, version, title, body in (
         ("general_terms", GENERAL_TERMS_VERSION, GENERAL_TERMS_TITLE, GENERAL_TERMS),
         ("consent", CONSENT_VERSION, CONSENT_TITLE, CONSENT),
+        ("precontract", SALE_TEXTS_VERSION, PRECONTRACT_TITLE, PRECONTRACT),
+        ("withdrawal", SALE_TEXTS_VERSION, WITHDRAWAL_TITLE, WITHDRAWAL),
+        ("no_payment", SALE_TEXTS_VERSION, NO_PAYMENT_TITLE, NO_PAYMENT),
+        ("early_start", SALE_TEXTS_VERSION, EARLY_START_TITLE, EARLY_START),
+        ("withdrawal_form", SALE_TEXTS_VERSION, WITHDRAWAL_FORM_TITLE, WITHDRAWAL_FORM),
     ):
         legal_text_model.objects.get_or_create(
             kind=kind,

@@ -95,3 +95,118 @@ def signing_urls(*, visit: Visit) -> list[str]:
         reverse("quotes:contract_pdf", args=[contract.quote_id]),
         reverse("signatures:onsite", args=[contract.pk]),
     ]
+
+
+def legal_texts_as_data(*, versions: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """The legal texts of a sale as plain data: the versions named, else the current ones.
+
+    A version named but not published (or unknown) is left out: the model then refuses
+    to be built, and the caller says so.
+    """
+    from quotes.document_model import LEGAL_KINDS
+
+    out: dict[str, dict[str, str]] = {}
+    for kind in LEGAL_KINDS:
+        if versions is not None:
+            text = LegalText.objects.filter(
+                kind=kind, version=versions.get(kind, ""), published_at__isnull=False
+            ).first()
+        else:
+            text = legal_text_current(kind=kind)
+        if text is not None:
+            out[kind] = {"version": text.version, "title": text.title, "body": text.body}
+    return out
+
+
+def price_list_data(*, price_list: PriceList) -> dict[str, Any]:
+    """A price list as the document model takes it (and the tablet receives it)."""
+    return {
+        "id": price_list.pk,
+        "name": price_list.name,
+        "validity_days": price_list.validity_days,
+        "prices": {
+            p.activity: {
+                "label": p.label,
+                "hourly_price_ht": str(p.hourly_price_ht),
+                "vat_rate": str(p.vat_rate),
+            }
+            for p in price_list.prices.all()
+        },
+        "fees": [
+            {
+                "code": f.code,
+                "label": f.label,
+                "recurrence": f.recurrence,
+                "amount_ht": str(f.amount_ht),
+                "vat_rate": str(f.vat_rate),
+            }
+            for f in price_list.fees.all()
+        ],
+    }
+
+
+def sale_parties(*, visit: Visit) -> dict[str, Any]:
+    """The prospect's recorded fields and the company, agency and advisor as printed."""
+    from visits.models.visit import PROSPECT_FIELDS
+
+    prospect, agency = visit.prospect, visit.agency
+    brand = agency.brand
+    return {
+        "client": {
+            k: getattr(prospect, k)
+            for k in PROSPECT_FIELDS
+            if k not in ("adults", "dependent_children", "members_over_65", "disabled_member")
+            and k != "wants_immediate_advance"
+        },
+        "company": {
+            "brand": brand.name,
+            "legal_name": brand.legal_name,
+            "legal_address": brand.legal_address,
+            "siren": brand.siren,
+            "siret": brand.siret,
+            "sap_number": brand.sap_number,
+            "email": brand.contact_email,
+            "phone": brand.contact_phone,
+            "website": brand.website,
+        },
+        "agency": {
+            "name": agency.name,
+            "address": f"{agency.address}, {agency.postal_code} {agency.city}",
+            "city": agency.city,
+            "phone": agency.phone,
+            "email": agency.email,
+        },
+        "advisor": str(visit.advisor) if visit.advisor else "",
+        "household": {
+            "dependent_children": prospect.dependent_children,
+            "members_over_65": prospect.members_over_65,
+            "disabled_member": prospect.disabled_member,
+        },
+        "immediate_advance": prospect.wants_immediate_advance,
+    }
+
+
+def sale_inputs(
+    *,
+    visit: Visit,
+    price_list: PriceList,
+    quote_date: date,
+    device_reference: str = "",
+    legal_versions: dict[str, str] | None = None,
+    contract: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Inputs of ``quotes.document_model.sale_model`` from what the server holds."""
+    estimate = visit.estimate or {}
+    return {
+        "device_reference": device_reference,
+        "quote_date": quote_date.isoformat(),
+        "validity_days": price_list.validity_days,
+        "minutes_per_week": visit.proposed_minutes or visit.estimated_minutes or 0,
+        "estimate": [
+            [a["activity"], int(a["minutes_per_week"])] for a in estimate.get("activities", [])
+        ],
+        "price_list": price_list_data(price_list=price_list),
+        **sale_parties(visit=visit),
+        "legal_texts": legal_texts_as_data(versions=legal_versions),
+        "contract": contract,
+    }

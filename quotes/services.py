@@ -9,8 +9,8 @@ one. Documents are rendered and emailed by Celery tasks enqueued after the commi
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+import uuid
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -25,16 +25,24 @@ from integrations.outbound import (
 from organisation.models import User
 from privacy.audit import audit_record
 from privacy.models import AuditAction
+from quotes.document_model import (
+    ModelError,
+    contract_model,
+    minutes_split,
+    model_legal_versions,
+    sale_model,
+)
 from quotes.models import (
     Contract,
+    LegalText,
     LegalTextKind,
     PriceList,
     Quote,
     QuoteCounter,
     QuoteStatus,
 )
-from quotes.pricing import MAX_MINUTES_PER_WEEK, PricingError, price, priced_as_json
-from quotes.selectors import legal_text_current, price_list_in_force
+from quotes.pricing import MAX_MINUTES_PER_WEEK
+from quotes.selectors import legal_text_current, price_list_in_force, sale_inputs
 from visits.models import Activity, Visit, VisitStatus
 from visits.services import visit_mark_quoted
 
@@ -51,7 +59,7 @@ def quote_minutes_per_activity(*, visit: Visit) -> dict[str, int]:
     """The visit's weekly minutes (the advisor's figure, else the estimate) per activity.
 
     With two activities the figure is split in proportion to the estimate's minutes per
-    week of each; the last activity takes the remainder so the parts add up exactly.
+    week of each (``quotes.document_model.minutes_split``).
     """
     if visit.status not in (VisitStatus.NEEDS_CAPTURED, VisitStatus.QUOTED) or not visit.estimate:
         raise QuoteError(_("Confirm the visit's estimate before making a quote."))
@@ -64,120 +72,49 @@ def quote_minutes_per_activity(*, visit: Visit) -> dict[str, int]:
             % {"hours": total // 60}
         )
     parts = [(a["activity"], int(a["minutes_per_week"])) for a in visit.estimate["activities"]]
-    estimated = sum(minutes for _, minutes in parts)
-    if not parts or estimated <= 0:
+    if not parts or sum(minutes for _, minutes in parts) <= 0:
         raise QuoteError(_("Confirm the visit's estimate before making a quote."))
-    out: dict[str, int] = {}
-    left = total
-    for index, (activity, minutes) in enumerate(parts):
-        if index == len(parts) - 1:
-            share = left
-        else:
-            share = int(
-                (Decimal(total) * minutes / estimated).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-            )
-        out[activity] = share
-        left -= share
-    return {activity: minutes for activity, minutes in out.items() if minutes > 0}
-
-
-def quote_pricing_input(*, visit: Visit, price_list: PriceList) -> dict[str, Any]:
-    """What ``quotes.pricing.price`` needs, from the visit and the price list."""
-    prices = {p.activity: p for p in price_list.prices.all()}
-    lines = []
-    for activity, minutes in quote_minutes_per_activity(visit=visit).items():
-        activity_price = prices.get(activity)
-        if activity_price is None:
-            raise QuoteError(
-                _("The price list “%(list)s” has no price for %(activity)s.")
-                % {"list": price_list.name, "activity": _activity_label(activity)}
-            )
-        lines.append(
-            {
-                "activity": activity,
-                "label": activity_price.label,
-                "minutes_per_week": minutes,
-                "hourly_price_ht": str(activity_price.hourly_price_ht),
-                "vat_rate": str(activity_price.vat_rate),
-            }
-        )
-    prospect = visit.prospect
-    return {
-        "lines": lines,
-        "fees": [
-            {
-                "code": fee.code,
-                "label": fee.label,
-                "recurrence": fee.recurrence,
-                "amount_ht": str(fee.amount_ht),
-                "vat_rate": str(fee.vat_rate),
-            }
-            for fee in price_list.fees.all()
-        ],
-        "household": {
-            "dependent_children": prospect.dependent_children,
-            "members_over_65": prospect.members_over_65,
-            "disabled_member": prospect.disabled_member,
-        },
-        "immediate_advance": prospect.wants_immediate_advance,
-    }
-
-
-def _parties(visit: Visit) -> dict[str, Any]:
-    prospect, agency = visit.prospect, visit.agency
-    brand = agency.brand
-    return {
-        "client": {
-            "civility": prospect.get_civility_display() if prospect.civility else "",
-            "name": f"{prospect.first_name} {prospect.last_name}".strip(),
-            "address": prospect.address,
-            "postal_code": prospect.postal_code,
-            "city": prospect.city,
-            "email": prospect.email,
-            "phone": prospect.phone,
-            "place_of_intervention": prospect.place_of_intervention,
-        },
-        "company": {
-            "brand": brand.name,
-            "legal_name": brand.legal_name,
-            "legal_address": brand.legal_address,
-            "siren": brand.siren,
-            "siret": brand.siret,
-            "sap_number": brand.sap_number,
-            "email": brand.contact_email,
-            "phone": brand.contact_phone,
-            "website": brand.website,
-        },
-        "agency": {
-            "name": agency.name,
-            "address": f"{agency.address}, {agency.postal_code} {agency.city}",
-            "city": agency.city,
-            "phone": agency.phone,
-            "email": agency.email,
-        },
-        "advisor": str(visit.advisor) if visit.advisor else "",
-    }
+    return minutes_split(total=total, estimate=parts)
 
 
 def _compute(quote: Quote, visit: Visit, on: date) -> None:
-    """Fill the quote's price list, figures and parties as of ``on`` (not saved)."""
+    """Fill the quote's document model (and the figures and parties taken from it) as of
+    ``on``, with the price list and legal texts in force (not saved)."""
     price_list = price_list_in_force(agency=visit.agency, on=on)
     if price_list is None:
         raise QuoteError(
             _("No price list is in force on %(date)s for the agency %(agency)s.")
             % {"date": on.strftime("%d/%m/%Y"), "agency": visit.agency.name}
         )
-    pricing_input = quote_pricing_input(visit=visit, price_list=price_list)
+    # The advisor's errors, in their words, before the model's own checks.
+    priced = {p.activity for p in price_list.prices.all()}
+    for activity in quote_minutes_per_activity(visit=visit):
+        if activity not in priced:
+            raise QuoteError(
+                _("The price list “%(list)s” has no price for %(activity)s.")
+                % {"list": price_list.name, "activity": _activity_label(activity)}
+            )
+    model = _model(sale_inputs(visit=visit, price_list=price_list, quote_date=on))
+    quote_fill_from_model(quote=quote, model=model, price_list=price_list)
+
+
+def _model(inputs: dict[str, Any]) -> dict[str, Any]:
     try:
-        figures = priced_as_json(price(pricing_input))
-    except PricingError as exc:
+        return sale_model(inputs=inputs)
+    except ModelError as exc:
         raise QuoteError(_("These figures cannot be priced: %(why)s.") % {"why": exc}) from exc
+
+
+def quote_fill_from_model(*, quote: Quote, model: dict[str, Any], price_list: PriceList) -> None:
+    """What a quote keeps of its document model, in the columns the other code reads."""
     quote.price_list = price_list
-    quote.pricing_input = pricing_input
-    quote.figures = figures
-    quote.parties = _parties(visit)
-    quote.quote_date = on
-    quote.valid_until = on + timedelta(days=price_list.validity_days)
+    quote.document_model = model
+    quote.pricing_input = model["quote"]["pricing_input"]
+    quote.figures = model["quote"]["figures"]
+    quote.parties = model["parties"]
+    quote.device_reference = model["references"]["device_reference"]
+    quote.quote_date = date.fromisoformat(model["quote"]["date"])
+    quote.valid_until = date.fromisoformat(model["quote"]["valid_until"])
 
 
 @transaction.atomic
@@ -342,7 +279,14 @@ def quote_expire_due(*, today: date | None = None) -> int:
     return expired
 
 
-def contract_create(*, quote: Quote, user: User | None, early_start_requested: bool) -> Contract:
+def contract_create(
+    *,
+    quote: Quote,
+    user: User | None,
+    early_start_requested: bool,
+    client_uuid: uuid.UUID | None = None,
+    made_at: datetime | None = None,
+) -> Contract:
     """The off-premises contract of an issued quote, with the general terms in force."""
     from quotes.tasks import document_render_and_send
 
@@ -352,13 +296,26 @@ def contract_create(*, quote: Quote, user: User | None, early_start_requested: b
             raise QuoteError(_("A contract is made from an issued quote."))
         if Contract.objects.filter(quote=quote).exists():
             raise QuoteError(_("This quote already has its contract."))
-        terms = legal_text_current(kind=LegalTextKind.GENERAL_TERMS)
+        # The legal texts the quote's model shows (those in force when it was issued).
+        version = model_legal_versions(quote.document_model).get(LegalTextKind.GENERAL_TERMS)
+        terms = LegalText.objects.filter(
+            kind=LegalTextKind.GENERAL_TERMS, version=version, published_at__isnull=False
+        ).first() or legal_text_current(kind=LegalTextKind.GENERAL_TERMS)
         if terms is None:
             raise QuoteError(_("No general terms are published: ask the head office."))
+        made_at = made_at or timezone.now()
         contract = Contract.objects.create(
             quote=quote,
             general_terms=terms,
             early_start_requested=early_start_requested,
+            document_model=contract_model(
+                quote_model=quote.document_model,
+                contract_date=timezone.localdate(made_at).isoformat(),
+                early_start_requested=early_start_requested,
+            ),
+            client_uuid=client_uuid,
+            made_at=made_at,
+            received_at=timezone.now() if client_uuid else None,
             created_by=user,
         )
         audit_record(

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 class LegalTextKind(models.TextChoices):
     GENERAL_TERMS = "general_terms", _("General terms")
     CONSENT = "consent", _("Consent to the processing of personal data")
+    PRECONTRACT = "precontract", _("Pre-contract information")
+    WITHDRAWAL = "withdrawal", _("Withdrawal information")
+    NO_PAYMENT = "no_payment", _("No payment during seven days")
+    EARLY_START = "early_start", _("Express request to start early")
+    WITHDRAWAL_FORM = "withdrawal_form", _("Withdrawal form")
 
 
 class LegalText(models.Model):

@@ -102,6 +102,18 @@ class Quote(models.Model):
     figures = models.JSONField(_("figures"), default=_empty)
     # What the document shows about the client and the company, frozen at issue.
     parties = models.JSONField(_("client and company"), default=_empty)
+    # The document model (quotes.document_model) as issued: what the PDF prints and what
+    # the tablet showed; its SHA-256 is what a signature of the quote alone binds.
+    document_model = models.JSONField(_("document model"), default=_empty)
+    # Made on a tablet (possibly offline): its id, its own reference, when it reached us.
+    client_uuid = models.UUIDField(_("id on the tablet"), null=True, blank=True, unique=True)
+    device_reference = models.CharField(_("tablet reference"), max_length=40, blank=True)
+    received_at = models.DateTimeField(_("received by the server"), null=True, blank=True)
+    older_price_list = models.BooleanField(
+        _("made on an older price list"),
+        default=False,
+        help_text=_("Another price list was in force when the quote reached the server."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -110,6 +122,7 @@ class Quote(models.Model):
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # On the tablet's clock for a quote made there (see received_at for the server's).
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
 
@@ -122,7 +135,12 @@ class Quote(models.Model):
                 fields=["brand", "year", "sequence", "version"],
                 condition=models.Q(sequence__isnull=False),
                 name="unique_quote_number_version",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["device_reference"],
+                condition=~models.Q(device_reference=""),
+                name="unique_quote_device_reference",
+            ),
         ]
         indexes = [models.Index(fields=["status", "valid_until"])]
         verbose_name = _("quote")
@@ -165,6 +183,12 @@ class Contract(models.Model):
     early_start_requested = models.BooleanField(
         _("the client asks to start before the end of the withdrawal period"), default=False
     )
+    # The quote's document model with the contract's part: what the client signs.
+    document_model = models.JSONField(_("document model"), default=_empty)
+    client_uuid = models.UUIDField(_("id on the tablet"), null=True, blank=True, unique=True)
+    # On the tablet's clock when made there; received_at is the server's.
+    made_at = models.DateTimeField(_("made"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received by the server"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
