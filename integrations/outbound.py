@@ -158,6 +158,9 @@ def quote_issued_publish(*, quote: Quote) -> OutboxEvent:
             "replaces": quote.previous.reference if quote.previous_id else "",  # type: ignore[union-attr]
             "quote_date": _iso(quote.quote_date),
             "valid_until": _iso(quote.valid_until),
+            "issued_at": _iso(quote.issued_at),
+            "received_at": _iso(quote.received_at or quote.issued_at),
+            "device_reference": quote.device_reference,
             "lines": [
                 {
                     "activity": line["activity"],
@@ -201,7 +204,9 @@ def contract_signed_publish(*, contract: Contract) -> list[OutboxEvent]:
             "agency": _agency(visit),
             "general_terms_version": contract.general_terms.version,
             "early_start_requested": contract.early_start_requested,
-            "signed_at": _iso(timezone.now()),
+            # The time of signature on the tablet (or the provider's), not of the sync.
+            "signed_at": _iso(contract.signed_at or timezone.now()),
+            "received_at": _iso(timezone.now()),
         },
     )
     return [signed, mission_publish(visit=visit)]

@@ -196,6 +196,9 @@ def sale_inputs(
     contract: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Inputs of ``quotes.document_model.sale_model`` from what the server holds."""
+    from quotes.document_model import services_summary
+    from visits.services import visit_catalogues
+
     estimate = visit.estimate or {}
     return {
         "device_reference": device_reference,
@@ -209,4 +212,63 @@ def sale_inputs(
         **sale_parties(visit=visit),
         "legal_texts": legal_texts_as_data(versions=legal_versions),
         "contract": contract,
+        # The nature of the services (rooms, tasks, frequency) the quote describes.
+        "services": services_summary(
+            answers=visit.answers or {}, catalogues=visit_catalogues(visit=visit)
+        ),
+    }
+
+
+def sale_prepared_data(*, visit: Visit, on: date) -> dict[str, Any]:
+    """What the tablet needs to make, show and have signed the visit's quote and contract
+    offline: the parties, the price list and legal texts in force, the server's estimate
+    and where the visit's sale stands on the server."""
+    from django.urls import reverse
+
+    from quotes.models import Contract
+
+    price_list = price_list_in_force(agency=visit.agency, on=on)
+    parties = sale_parties(visit=visit)
+    estimate = visit.estimate or {}
+    current = quote_current_for_visit(visit=visit)
+    server: dict[str, Any] | None = None
+    if current is not None and current.number:
+        contract = Contract.objects.filter(quote=current).first()
+        server = {
+            "quote": {
+                "id": current.pk,
+                "number": current.reference,
+                "device_reference": current.device_reference,
+                "client_uuid": str(current.client_uuid or ""),
+                "status": current.status,
+                "pdf_url": reverse("quotes:quote_pdf", args=[current.pk]),
+                "url": reverse("quotes:quote_detail", args=[current.pk]),
+            },
+            "contract": None
+            if contract is None
+            else {
+                "id": contract.pk,
+                "client_uuid": str(contract.client_uuid or ""),
+                "signed": contract.signed_at is not None,
+                "pdf_url": reverse("quotes:contract_pdf", args=[current.pk]),
+                "signed_url": reverse("signatures:onsite", args=[contract.pk]),
+            },
+        }
+    from django.conf import settings
+
+    return {
+        "time_zone": settings.TIME_ZONE,
+        "quote_prefix": visit.agency.brand.quote_prefix,
+        "price_list": price_list_data(price_list=price_list) if price_list else None,
+        "legal_texts": legal_texts_as_data(),
+        **parties,
+        "estimate": {
+            "confirmed": visit.status == "needs_captured",
+            "estimated_minutes": visit.estimated_minutes,
+            "proposed_minutes": visit.proposed_minutes,
+            "activities": [
+                [a["activity"], int(a["minutes_per_week"])] for a in estimate.get("activities", [])
+            ],
+        },
+        "server": server,
     }

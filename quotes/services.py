@@ -157,48 +157,67 @@ def _next_number(brand_id: int, year: int) -> int:
 
 def quote_issue(*, quote: Quote, on: date | None = None, user: User | None = None) -> Quote:
     """Number and freeze a draft; the visit becomes quoted; the PDF follows after commit."""
-    from quotes.tasks import document_render_and_send
-
     on = on or timezone.localdate()
     with transaction.atomic():
         quote = Quote.objects.select_for_update().get(pk=quote.pk)
         if not quote.is_draft:
             raise QuoteError(_("An issued quote cannot be changed: revise it instead."))
-        visit = Visit.objects.select_related("prospect", "agency__brand").get(pk=quote.visit_id)
+        visit = Visit.objects.select_related("prospect", "agency__brand", "advisor").get(
+            pk=quote.visit_id
+        )
         # Recomputed at issue: the price list and the visit may have changed since the draft.
         _compute(quote, visit, on)
-        previous = quote.previous
-        if previous is not None:
-            previous = Quote.objects.select_for_update().get(pk=previous.pk)
-            if previous.status != QuoteStatus.ISSUED:
-                raise QuoteError(_("Only an issued quote can be revised."))
-            quote.number, quote.year, quote.sequence = (
-                previous.number,
-                previous.year,
-                previous.sequence,
-            )
-            quote.version = previous.version + 1
-            previous.status = QuoteStatus.SUPERSEDED
-            previous.status_changed_at = timezone.now()
-            previous.save(update_fields=["status", "status_changed_at"])
-        else:
-            quote.year = on.year
-            quote.sequence = _next_number(quote.brand_id, on.year)
-            quote.number = f"{quote.brand.quote_prefix}-{on.year}-{quote.sequence:06d}"
-        quote.status = QuoteStatus.ISSUED
-        quote.issued_at = quote.status_changed_at = timezone.now()
-        quote.save()
-        audit_record(
-            user=user,
-            action=AuditAction.ISSUE,
-            obj=quote,
-            prospect_id=visit.prospect_id,
-            changes={"status": [QuoteStatus.DRAFT, quote.status], "number": ["", quote.reference]},
+        quote_number(quote=quote, visit=visit, on=on, user=user)
+    return quote
+
+
+def quote_number(
+    *,
+    quote: Quote,
+    visit: Visit,
+    on: date,
+    user: User | None,
+    issued_at: datetime | None = None,
+) -> Quote:
+    """Give a locked draft its number (a revision keeps its quote's), issue and announce it.
+
+    ``issued_at`` is when it was issued on the tablet, for a quote made there.
+    """
+    from quotes.tasks import document_render_and_send
+
+    previous = quote.previous
+    if previous is not None:
+        previous = Quote.objects.select_for_update().get(pk=previous.pk)
+        if previous.status != QuoteStatus.ISSUED:
+            raise QuoteError(_("Only an issued quote can be revised."))
+        quote.number, quote.year, quote.sequence = (
+            previous.number,
+            previous.year,
+            previous.sequence,
         )
-        visit_mark_quoted(visit=visit, user=user)
-        quote_issued_publish(quote=quote)
-        quote_id = quote.pk
-        transaction.on_commit(lambda: document_render_and_send.delay(quote_id, "quote"))
+        quote.version = previous.version + 1
+        previous.status = QuoteStatus.SUPERSEDED
+        previous.status_changed_at = timezone.now()
+        previous.save(update_fields=["status", "status_changed_at"])
+    else:
+        quote.year = on.year
+        quote.sequence = _next_number(quote.brand_id, on.year)
+        quote.number = f"{quote.brand.quote_prefix}-{on.year}-{quote.sequence:06d}"
+    quote.status = QuoteStatus.ISSUED
+    quote.issued_at = issued_at or timezone.now()
+    quote.status_changed_at = timezone.now()
+    quote.save()
+    audit_record(
+        user=user,
+        action=AuditAction.ISSUE,
+        obj=quote,
+        prospect_id=visit.prospect_id,
+        changes={"status": [QuoteStatus.DRAFT, quote.status], "number": ["", quote.reference]},
+    )
+    visit_mark_quoted(visit=visit, user=user)
+    quote_issued_publish(quote=quote)
+    quote_id = quote.pk
+    transaction.on_commit(lambda: document_render_and_send.delay(quote_id, "quote"))
     return quote
 
 

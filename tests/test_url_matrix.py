@@ -66,6 +66,10 @@ def _visit(agency: Agency) -> dict[str, Any]:
     return {"pk": VisitFactory(prospect__agency=agency).pk}
 
 
+def _visit_uuid(agency: Agency) -> dict[str, Any]:
+    return {"uuid": VisitFactory(prospect__agency=agency).uuid}
+
+
 def _conflict(agency: Agency) -> dict[str, Any]:
     visit = VisitFactory(prospect__agency=agency)
     conflict = Conflict.objects.create(
@@ -175,6 +179,58 @@ URLS: dict[str, Case] = {
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=_visit,
+    ),
+    "visites/<int:pk>/vente/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_visit,
+    ),
+    "visites/<uuid:uuid>/vente/": Case(
+        own=_signed_in(200),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
+        make=_visit_uuid,
+    ),
+    "visites/<int:pk>/vente/devis/": Case(
+        # An outbox write without its submission id is refused (400), changing nothing.
+        own=_signed_in(400),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
+        make=_visit,
+        method="post",
+    ),
+    "visites/<uuid:uuid>/vente/devis/": Case(
+        # An outbox write without its submission id is refused (400), changing nothing.
+        own=_signed_in(400),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
+        make=_visit_uuid,
+        method="post",
+    ),
+    "visites/<int:pk>/vente/contrat/": Case(
+        # An outbox write without its submission id is refused (400), changing nothing.
+        own=_signed_in(400),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
+        make=_visit,
+        method="post",
+    ),
+    "visites/<uuid:uuid>/vente/contrat/": Case(
+        # An outbox write without its submission id is refused (400), changing nothing.
+        own=_signed_in(400),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
+        make=_visit_uuid,
+        method="post",
+    ),
+    "visites/<int:pk>/vente/signature/": Case(
+        # An outbox write without its submission id is refused (400), changing nothing.
+        own=_signed_in(400),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
+        make=_visit,
+        method="post",
+    ),
+    "visites/<uuid:uuid>/vente/signature/": Case(
+        # An outbox write without its submission id is refused (400), changing nothing.
+        own=_signed_in(400),
+        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
+        make=_visit_uuid,
+        method="post",
     ),
     # A person's data (export, erasure): managers of the agency and staff.
     "visites/<int:pk>/donnees-personnelles/": Case(

@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from django.http import QueryDict
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse, QueryDict
+from django.utils.translation import gettext as _
 
 from nomad_web.http import DEVICE_HEADER, SYNC_HEADER
 from visits.models import Submission, Visit
@@ -16,6 +19,7 @@ __all__ = [
     "DEVICE_HEADER",
     "SYNC_HEADER",
     "SubmissionMismatch",
+    "submission_answer",
     "submission_hash",
     "submission_lock_visit",
     "submission_previous",
@@ -74,3 +78,44 @@ def submission_record(
         response=response,
         device_id=device_id,
     )
+
+
+def submission_answer(
+    *,
+    request: HttpRequest,
+    visit_id: int,
+    handle: Callable[[uuid.UUID], tuple[int, dict[str, Any]]],
+) -> JsonResponse:
+    """One replayable JSON write of the outbox: a valid submission id is required, the
+    visit's writes are serialised, a replay gets the stored answer, another body under
+    the same id is a 422. ``handle`` does the write and returns (status, body); 2xx and
+    409 answers are stored, a 4xx refusal is not (the device corrects and sends again)."""
+    try:
+        client_uuid = uuid.UUID(request.POST.get("submission_id", ""))
+    except ValueError:
+        return JsonResponse(
+            {"status": 400, "message": _("The submission id is missing or is not a UUID.")},
+            status=400,
+        )
+    digest = submission_hash(request.POST)
+    with transaction.atomic():
+        submission_lock_visit(visit_id=visit_id)
+        try:
+            previous = submission_previous(client_uuid=client_uuid, visit_id=visit_id, digest=digest)
+        except SubmissionMismatch:
+            message = _("This submission id was already used for other data: nothing was changed.")
+            return JsonResponse({"status": 422, "message": message}, status=422)
+        if previous is not None:
+            return JsonResponse(previous.response, status=previous.status_code)
+        status, body = handle(client_uuid)
+        body = {"status": status, **body}
+        if status < 300 or status == 409:
+            submission_record(
+                client_uuid=client_uuid,
+                visit_id=visit_id,
+                digest=digest,
+                status=status,
+                response=body,
+                device_id=request.headers.get(DEVICE_HEADER, "")[:64],
+            )
+    return JsonResponse(body, status=status)

@@ -1,6 +1,6 @@
 // Our IndexedDB store: a minimal promise wrapper, shared by the pages and the service worker.
 const DB_NAME = "nomad";
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 let opening = null;
 
@@ -8,14 +8,22 @@ export function openDb() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
       const request = indexedDB.open(DB_NAME, DB_VERSION);
-      request.onupgradeneeded = () => {
+      request.onupgradeneeded = (event) => {
         const db = request.result;
-        // Every write waiting to reach the server, oldest first by "seq".
-        const outbox = db.createObjectStore("outbox", { keyPath: "id" });
-        outbox.createIndex("seq", "seq");
-        outbox.createIndex("visit", "visitId");
-        db.createObjectStore("prepared", { keyPath: "visitId" });
-        db.createObjectStore("meta", { keyPath: "key" });
+        if (event.oldVersion < 1) {
+          // Every write waiting to reach the server, oldest first by "seq".
+          const outbox = db.createObjectStore("outbox", { keyPath: "id" });
+          outbox.createIndex("seq", "seq");
+          outbox.createIndex("visit", "visitId");
+          db.createObjectStore("prepared", { keyPath: "visitId" });
+          db.createObjectStore("meta", { keyPath: "key" });
+        }
+        if (event.oldVersion < 2) {
+          // The sale made on the tablet, per visit (its models, ids and references), and
+          // the server's answers to the writes that reached it (numbers, document links).
+          db.createObjectStore("sales", { keyPath: "visitId" });
+          db.createObjectStore("results", { keyPath: "id" });
+        }
       };
       request.onsuccess = () => {
         const db = request.result;

@@ -24,19 +24,41 @@ async function nextSeq() {
   return seq;
 }
 
-// pairs: [[name, value], ...] exactly as the form would post them.
-export async function enqueue({ url, visitId, step, pairs, answers }) {
+// pairs: [[name, value], ...] exactly as the form would post them. id: the write's
+// client id (the quote's, the contract's…) when the caller made one; dependsOn: ids of
+// earlier writes that must have succeeded before this one is sent; label: what the
+// pages call it ("Quote MN-T…-0001") when a later write waits for it.
+export async function enqueue({ url, visitId, step, pairs, answers, id, kind, dependsOn, label }) {
   const record = {
-    id: uuid(), seq: await nextSeq(), url, visitId, step, pairs, answers,
+    id: id || uuid(), seq: await nextSeq(), url, visitId, step, pairs, answers,
+    kind: kind || "", dependsOn: dependsOn || [], label: label || "",
     createdAt: new Date().toISOString(), state: STATES.PENDING, attempts: 0,
   };
-  // A newer edit of a step replaces a refused one: the advisor has corrected it.
+  // A newer edit of a step replaces a refused one: the advisor has corrected it, and
+  // what waited for the refused one now waits for the correction.
+  const replaced = new Set();
   for (const old of await forVisit(visitId)) {
-    if (old.step === step && old.state === STATES.REJECTED) await del("outbox", old.id);
+    if (old.step === step && old.state === STATES.REJECTED && !old.kind) {
+      replaced.add(old.id);
+      await del("outbox", old.id);
+    }
   }
   await put("outbox", record);
+  if (replaced.size) {
+    for (const other of await records()) {
+      if (!other.dependsOn?.some((d) => replaced.has(d))) continue;
+      const dependsOn = [...new Set(other.dependsOn.map((d) => (replaced.has(d) ? record.id : d)))];
+      await put("outbox", { ...other, dependsOn });
+    }
+  }
   notify();
   return record;
+}
+
+// The earlier writes a record still waits for (still on the device: not yet accepted).
+export function waitingFor(record, list) {
+  const present = new Map(list.map((r) => [r.id, r]));
+  return (record.dependsOn || []).map((id) => present.get(id)).filter(Boolean);
 }
 
 export async function records() {
@@ -91,6 +113,8 @@ export async function send(record, token, device) {
 // What one answer does to its record; returns false when the replay must stop.
 export async function settle(record, { status, data }) {
   if (status >= 200 && status < 300) {
+    // What the server made of a sale's write (its number, its documents) stays readable.
+    if (record.kind) await put("results", { id: record.id, visitId: record.visitId, kind: record.kind, data, at: new Date().toISOString() });
     await del("outbox", record.id);
     await setMeta("lastSuccess", new Date().toISOString());
     await setMeta("needsLogin", false);
@@ -136,6 +160,8 @@ async function replayLocked() {
   for (const stale of pending) {
     const record = await get("outbox", stale.id);
     if (!record || record.state !== STATES.PENDING) continue;
+    // Never before what it depends on has been accepted; the others go on meanwhile.
+    if (waitingFor(record, await records()).length) continue;
     let answer;
     try {
       answer = await send(record, token, device);
@@ -157,6 +183,10 @@ export async function replay({ wait = false } = {}) {
     return navigator.locks.request("nomad-replay", options, (lock) => (lock ? replayLocked() : null));
   }
   return replayLocked();
+}
+
+export async function results(visitId) {
+  return (await all("results")).filter((r) => r.visitId === visitId);
 }
 
 export async function earliestRetry() {

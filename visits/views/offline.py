@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from nomad_web.http import AuthenticatedHttpRequest
 from privacy.selectors import hidden_answer_keys
-from quotes.selectors import price_list_as_data, signing_urls
+from quotes.selectors import price_list_as_data, sale_prepared_data, signing_urls
 from visits.selectors import agenda_visits
 from visits.services import visit_catalogues
 from visits.steps import visit_steps
@@ -40,6 +40,8 @@ SHELL_STATIC = [
     "js/offline-forms.js",
     "js/estimator.js",
     "js/prepare.js",
+    "js/device-view.js",
+    "js/sale.js",
     "vendor/htmx.min.js",
     "img/icon.svg",
 ]
@@ -112,6 +114,7 @@ def visit_data(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
             },
             "immediate_advance": visit.prospect.wants_immediate_advance,
             "price_list": price_list_as_data(agency=visit.agency, on=timezone.localdate()),
+            "sale": sale_prepared_data(visit=visit, on=timezone.localdate()),
         }
     )
 
@@ -132,6 +135,7 @@ def preparation(request: AuthenticatedHttpRequest) -> JsonResponse:
             reverse("visits:visit_detail", args=[visit.pk]),
             reverse("visits:visit_data", args=[visit.pk]),
             *(reverse("visits:visit_step", args=[visit.pk, s.key]) for s in steps),
+            reverse("quotes:sale", args=[visit.pk]),
             *signing_urls(visit=visit),
         ]
         entries.append(
