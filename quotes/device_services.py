@@ -144,7 +144,7 @@ def quote_issue_from_device(
 ) -> DeviceResult:
     """Issue the quote the tablet issued, numbered now, if the server's model is the same."""
     visit = (
-        Visit.objects.select_for_update()
+        Visit.objects.select_for_update(of=("self",))
         .select_related("prospect", "agency__brand", "advisor")
         .get(pk=visit.pk)
     )

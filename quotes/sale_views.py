@@ -88,9 +88,7 @@ def sale_page(
     request: AuthenticatedHttpRequest, pk: int | None = None, uuid: uuid.UUID | None = None
 ) -> HttpResponse:
     visit = _visit(request, pk, uuid)
-    return render(
-        request, "quotes/sale.html", {"visit": visit, "texts_json": json.dumps(_texts())}
-    )
+    return render(request, "quotes/sale.html", {"visit": visit, "texts_json": json.dumps(_texts())})
 
 
 def _texts() -> dict[str, str]:

@@ -12,7 +12,8 @@ import pytest
 from django.db import connection, connections
 
 from organisation.models import Brand
-from quotes.models import Quote, QuoteCounter
+from quotes.legal_defaults import legal_texts_load
+from quotes.models import LegalText, Quote, QuoteCounter
 from quotes.services import QuoteError, quote_create_draft, quote_issue
 from tests.factories import AgencyFactory, make_price_list, make_visit_ready_to_quote
 
@@ -26,6 +27,7 @@ def test_it_issues_gapless_unique_numbers_from_parallel_threads() -> None:
         if os.environ.get("CI"):
             pytest.fail("CI must run this test against PostgreSQL (DATABASE_URL)")
         pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite has no row locks")
+    legal_texts_load(LegalText)  # a transactional test's flush lost the data migrations
     agency = AgencyFactory()
     make_price_list(agency.brand)
     day = date(2026, 12, 1)
