@@ -101,7 +101,9 @@ def submission_answer(
     with transaction.atomic():
         submission_lock_visit(visit_id=visit_id)
         try:
-            previous = submission_previous(client_uuid=client_uuid, visit_id=visit_id, digest=digest)
+            previous = submission_previous(
+                client_uuid=client_uuid, visit_id=visit_id, digest=digest
+            )
         except SubmissionMismatch:
             message = _("This submission id was already used for other data: nothing was changed.")
             return JsonResponse({"status": 422, "message": message}, status=422)
