@@ -3,11 +3,15 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
 from pwa import views as pwa_views
 
 from nomad_web import views
+from visits.converters import VisitRefConverter
 from visits.views import offline as visit_offline
+
+# Before the apps' URLs are included: theirs name visits as <visit:pk>.
+register_converter(VisitRefConverter, "visit")
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:

@@ -5,14 +5,14 @@ from privacy import views
 app_name = "privacy"
 
 urlpatterns = [
-    path("visites/<int:pk>/donnees-personnelles/", views.person_data, name="person_data"),
+    path("visites/<visit:pk>/donnees-personnelles/", views.person_data, name="person_data"),
     path(
-        "visites/<int:pk>/donnees-personnelles/export.zip",
+        "visites/<visit:pk>/donnees-personnelles/export.zip",
         views.person_export,
         name="person_export",
     ),
     path(
-        "visites/<int:pk>/donnees-personnelles/effacer/",
+        "visites/<visit:pk>/donnees-personnelles/effacer/",
         views.person_erase,
         name="person_erase",
     ),

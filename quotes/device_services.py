@@ -38,7 +38,6 @@ from visits.models import Conflict, Visit, VisitStatus
 DEVICE_REFERENCE = re.compile(r"^(?P<prefix>[A-Z0-9]{1,10})-T[0-9A-Z]{8}-\d{4,6}$")
 # A tablet clock slightly ahead of ours is not a reason to refuse a sale.
 CLOCK_TOLERANCE = timedelta(minutes=10)
-SALE_STEPS = ("quote", "contract", "signature")
 
 
 @dataclass

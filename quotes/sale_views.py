@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from nomad_web.http import DEVICE_HEADER, AuthenticatedHttpRequest
-from organisation.scoping import get_for_user_or_404
 from quotes.device_services import (
     DeviceResult,
     contract_create_from_device,
@@ -27,19 +26,8 @@ from quotes.services import QuoteError
 from signatures.models import SignatureStatus
 from signatures.services import SignatureError, onsite_sign
 from signatures.views import onsite_submission
-from visits.models import Visit
 from visits.submissions import submission_answer
 from visits.views.access import get_visit_for_user
-
-
-def _visit(request: AuthenticatedHttpRequest, pk: int | None, uuid_: uuid.UUID | None) -> Visit:
-    if pk is not None:
-        return get_visit_for_user(request, pk)
-    return get_for_user_or_404(
-        Visit.objects.select_related("prospect", "agency__brand", "advisor"),
-        request.user,
-        uuid=uuid_,
-    )
 
 
 def _model(request: AuthenticatedHttpRequest) -> dict[str, Any]:
@@ -85,9 +73,9 @@ def _result(result: DeviceResult) -> tuple[int, dict[str, Any]]:
 @require_GET
 @login_required
 def sale_page(
-    request: AuthenticatedHttpRequest, pk: int | None = None, uuid: uuid.UUID | None = None
+    request: AuthenticatedHttpRequest, pk: int | uuid.UUID
 ) -> HttpResponse:
-    visit = _visit(request, pk, uuid)
+    visit = get_visit_for_user(request, pk, template_ok=True)
     return render(request, "quotes/sale.html", {"visit": visit, "texts_json": json.dumps(_texts())})
 
 
@@ -128,9 +116,9 @@ def _texts() -> dict[str, str]:
 @require_POST
 @login_required
 def sale_quote(
-    request: AuthenticatedHttpRequest, pk: int | None = None, uuid: uuid.UUID | None = None
+    request: AuthenticatedHttpRequest, pk: int | uuid.UUID
 ) -> JsonResponse:
-    visit = _visit(request, pk, uuid)
+    visit = get_visit_for_user(request, pk)
 
     def handle(client_uuid: uuid.UUID) -> tuple[int, dict[str, Any]]:
         data = request.POST
@@ -157,9 +145,9 @@ def sale_quote(
 @require_POST
 @login_required
 def sale_contract(
-    request: AuthenticatedHttpRequest, pk: int | None = None, uuid: uuid.UUID | None = None
+    request: AuthenticatedHttpRequest, pk: int | uuid.UUID
 ) -> JsonResponse:
-    visit = _visit(request, pk, uuid)
+    visit = get_visit_for_user(request, pk)
 
     def handle(client_uuid: uuid.UUID) -> tuple[int, dict[str, Any]]:
         data = request.POST
@@ -185,9 +173,9 @@ def sale_contract(
 @require_POST
 @login_required
 def sale_signature(
-    request: AuthenticatedHttpRequest, pk: int | None = None, uuid: uuid.UUID | None = None
+    request: AuthenticatedHttpRequest, pk: int | uuid.UUID
 ) -> JsonResponse:
-    visit = _visit(request, pk, uuid)
+    visit = get_visit_for_user(request, pk)
 
     def handle(client_uuid: uuid.UUID) -> tuple[int, dict[str, Any]]:
         contract_uuid = _optional_uuid(request.POST.get("contract", ""))

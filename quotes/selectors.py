@@ -230,7 +230,7 @@ def sale_prepared_data(*, visit: Visit, on: date) -> dict[str, Any]:
     price_list = price_list_in_force(agency=visit.agency, on=on)
     parties = sale_parties(visit=visit)
     estimate = visit.estimate or {}
-    current = quote_current_for_visit(visit=visit)
+    current = None if visit._state.adding else quote_current_for_visit(visit=visit)
     server: dict[str, Any] | None = None
     if current is not None and current.number:
         contract = Contract.objects.filter(quote=current).first()

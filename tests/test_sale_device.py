@@ -343,3 +343,23 @@ def test_it_numbers_online_and_replayed_offline_quotes_without_gap_in_parallel()
         mine = quotes.filter(device_reference__contains=f"-T{code}-").order_by("sequence")
         assert [q.device_reference[-4:] for q in mine] == [f"{n:04d}" for n in range(1, 7)]
     assert date.today().year in set(quotes.values_list("year", flat=True))
+
+
+def test_a_sale_conflict_is_shown_and_set_aside(
+    tablet: Client, agency: Agency, client: Client
+) -> None:
+    visit = make_visit_ready_to_quote(agency, minutes={"housekeeping": 180})
+    model = tablet_model(visit, _reference(visit, 1))
+    Visit.objects.filter(pk=visit.pk).update(proposed_minutes=240)
+    tablet.post(f"/visites/{visit.pk}/vente/devis/", quote_post(visit, model, uuid.uuid4()), **SYNC)
+    conflict = Conflict.objects.get(visit=visit, step="quote")
+    manager = UserFactory(role=Role.MANAGER, agencies=[agency])
+    client.force_login(manager)
+    assert conflict in client.get("/conflits/").context["conflicts"]
+    page = client.get(f"/conflits/{conflict.pk}/").content.decode()
+    assert "quote.figures.monthly.ttc" in page and "Rien n’a été émis" in page
+    # Keeping the tablet's figures is not possible: nobody signed the server's.
+    assert client.post(f"/conflits/{conflict.pk}/", {"all": "mine"}).status_code == 422
+    assert client.post(f"/conflits/{conflict.pk}/", {"all": "theirs"}).status_code == 302
+    conflict.refresh_from_db()
+    assert not conflict.is_open and not Quote.objects.filter(visit=visit).exists()

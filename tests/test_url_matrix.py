@@ -66,10 +66,6 @@ def _visit(agency: Agency) -> dict[str, Any]:
     return {"pk": VisitFactory(prospect__agency=agency).pk}
 
 
-def _visit_uuid(agency: Agency) -> dict[str, Any]:
-    return {"uuid": VisitFactory(prospect__agency=agency).uuid}
-
-
 def _conflict(agency: Agency) -> dict[str, Any]:
     visit = VisitFactory(prospect__agency=agency)
     conflict = Conflict.objects.create(
@@ -153,7 +149,7 @@ URLS: dict[str, Case] = {
         method="post",
     ),
     "agenda/": Case(own=_signed_in(200)),
-    "visites/<int:pk>/": Case(
+    "visites/<visit:pk>/": Case(
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=_visit,
@@ -162,88 +158,62 @@ URLS: dict[str, Case] = {
         # Walk-in visits belong to an agency's people; staff work from the admin.
         own={"anonymous": LOGIN, "advisor": 200, "manager": 200, "staff": 403},
     ),
-    "visites/<int:pk>/affecter/": Case(
+    "visites/<visit:pk>/affecter/": Case(
         # Assigning is the manager's; an empty form sends back to the visit with an error.
         own={"anonymous": LOGIN, "advisor": 403, "manager": 302, "staff": 302},
         other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 302},
         make=_visit,
         method="post",
     ),
-    "visites/<int:pk>/statut/": Case(
+    "visites/<visit:pk>/statut/": Case(
         own=_signed_in(302),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 302},
         make=_visit,
         method="post",
     ),
-    "visites/<int:pk>/donnees.json": Case(
+    "visites/<visit:pk>/donnees.json": Case(
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=_visit,
     ),
-    "visites/<int:pk>/vente/": Case(
+    "visites/<visit:pk>/vente/": Case(
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=_visit,
     ),
-    "visites/<uuid:uuid>/vente/": Case(
-        own=_signed_in(200),
-        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
-        make=_visit_uuid,
-    ),
-    "visites/<int:pk>/vente/devis/": Case(
+    "visites/<visit:pk>/vente/devis/": Case(
         # An outbox write without its submission id is refused (400), changing nothing.
         own=_signed_in(400),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
         make=_visit,
         method="post",
     ),
-    "visites/<uuid:uuid>/vente/devis/": Case(
-        # An outbox write without its submission id is refused (400), changing nothing.
-        own=_signed_in(400),
-        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
-        make=_visit_uuid,
-        method="post",
-    ),
-    "visites/<int:pk>/vente/contrat/": Case(
+    "visites/<visit:pk>/vente/contrat/": Case(
         # An outbox write without its submission id is refused (400), changing nothing.
         own=_signed_in(400),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
         make=_visit,
         method="post",
     ),
-    "visites/<uuid:uuid>/vente/contrat/": Case(
-        # An outbox write without its submission id is refused (400), changing nothing.
-        own=_signed_in(400),
-        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
-        make=_visit_uuid,
-        method="post",
-    ),
-    "visites/<int:pk>/vente/signature/": Case(
+    "visites/<visit:pk>/vente/signature/": Case(
         # An outbox write without its submission id is refused (400), changing nothing.
         own=_signed_in(400),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
         make=_visit,
-        method="post",
-    ),
-    "visites/<uuid:uuid>/vente/signature/": Case(
-        # An outbox write without its submission id is refused (400), changing nothing.
-        own=_signed_in(400),
-        other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 400},
-        make=_visit_uuid,
         method="post",
     ),
     # A person's data (export, erasure): managers of the agency and staff.
-    "visites/<int:pk>/donnees-personnelles/": Case(
+    "visites/<visit:pk>/donnees-personnelles/": Case(
         own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200},
         other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 200},
         make=_visit,
     ),
-    "visites/<int:pk>/donnees-personnelles/export.zip": Case(
+    "visites/<visit:pk>/donnees-personnelles/export.zip": Case(
         own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200},
         other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 200},
         make=_visit,
     ),
-    "visites/<int:pk>/donnees-personnelles/effacer/": Case(
+    "visites/<visit:pk>/donnees-personnelles/effacer/": Case(
         # An empty form (no reason, no confirmation) erases nothing: 422.
         own={"anonymous": LOGIN, "advisor": 403, "manager": 422, "staff": 422},
         other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 422},
@@ -287,14 +257,14 @@ URLS: dict[str, Case] = {
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 404},
         make=lambda agency: {**_contract(agency), "kind": "signed_contract"},
     ),
-    "visites/<int:pk>/etapes/<slug:step>/": Case(
+    "visites/<visit:pk>/etapes/<slug:step>/": Case(
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=lambda agency: {**_visit(agency), "step": "prospect"},
     ),
     # Quotes: a quote's agency is its visit's. A visit without a confirmed estimate
     # answers 422 (a clear error, nothing made); a draft cannot be revised (422).
-    "visites/<int:pk>/devis/": Case(
+    "visites/<visit:pk>/devis/": Case(
         own=_signed_in(422),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 422},
         make=_visit,
@@ -334,12 +304,12 @@ URLS: dict[str, Case] = {
         make=lambda agency: _quote(agency, contract=True),
     ),
     # The mission sheet (access codes inside): the visit's agency, once a contract exists.
-    "visites/<int:pk>/feuille-de-route/": Case(
+    "visites/<visit:pk>/feuille-de-route/": Case(
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=_visit_with_contract,
     ),
-    "visites/<int:pk>/feuille-de-route/pdf/": Case(
+    "visites/<visit:pk>/feuille-de-route/pdf/": Case(
         own=_signed_in(200),
         other={"anonymous": LOGIN, "advisor": 404, "manager": 404, "staff": 200},
         make=_visit_with_contract,
@@ -409,7 +379,7 @@ def _routes(patterns: list[Any], prefix: str = "") -> Iterator[str]:
 
 def test_it_classifies_every_url() -> None:
     routes = list(_routes(get_resolver().url_patterns))
-    assert "visites/<int:pk>/" in routes  # the walk does reach included URL sets
+    assert "visites/<visit:pk>/" in routes  # the walk does reach included URL sets
     unclassified = [
         route
         for route in routes

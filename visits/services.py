@@ -217,7 +217,8 @@ def _audit_status(visit: Visit, before: str, user: User | None) -> None:
 
 def visit_catalogues(*, visit: Visit) -> list[dict[str, Any]]:
     """The catalogues the visit uses: those it started with, or today's for a new one."""
-    versions = list(visit.catalogue_versions.all())
+    # A visit not saved yet (the blank pages prepared for offline walk-ins) has none.
+    versions = [] if visit._state.adding else list(visit.catalogue_versions.all())
     if not versions:
         versions = [v for a in visit.activities if (v := catalogue_current(activity=a))]
     order = {a: i for i, a in enumerate(visit.activities)}
@@ -439,6 +440,16 @@ def conflict_resolve(*, conflict: Conflict, keep: dict[str, str], user: User) ->
     conflict = Conflict.objects.select_for_update().get(pk=conflict.pk)
     if not conflict.is_open:
         raise VisitError(_("This conflict is already resolved."))
+    if conflict.is_sale:
+        # Nothing the client did not see is ever issued or sealed: the tablet's document
+        # is set aside, and the advisor makes the sale again from the server's data.
+        if set(keep.values()) != {"theirs"}:
+            raise VisitError(_("A document nobody signed as shown cannot be kept."))
+        conflict.resolved_at = timezone.now()
+        conflict.resolved_by = user
+        conflict.resolution = {k: conflict.theirs.get(k) for k in conflict.mine}
+        conflict.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        return conflict
     if set(keep) != set(conflict.mine) or not set(keep.values()) <= {"mine", "theirs"}:
         raise VisitError(_("Choose, for every answer, the value to keep."))
     visit = _lock(conflict.visit)

@@ -106,3 +106,12 @@ class Conflict(models.Model):
     @property
     def is_open(self) -> bool:
         return self.resolved_at is None
+
+    @property
+    def is_sale(self) -> bool:
+        """A quote, contract or signature made on a tablet that the server could not take:
+        nothing to merge, the sale is made again from the server's data."""
+        return self.step in SALE_STEPS
+
+
+SALE_STEPS = ("quote", "contract", "signature")

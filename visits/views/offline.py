@@ -21,12 +21,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from nomad_web.http import AuthenticatedHttpRequest
+from organisation.models import Agency, Role
+from visits.models import Visit
 from privacy.selectors import hidden_answer_keys
 from quotes.selectors import price_list_as_data, sale_prepared_data, signing_urls
 from visits.selectors import agenda_visits
 from visits.services import visit_catalogues
 from visits.steps import visit_steps
-from visits.views.access import get_visit_for_user
+from visits.views.access import TEMPLATE_VISIT, get_visit_for_user
 
 # The app shell: what every page needs, precached when the worker installs.
 SHELL_STATIC = [
@@ -92,7 +94,7 @@ def csrf_token(request: AuthenticatedHttpRequest) -> JsonResponse:
 @login_required
 def visit_data(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """The visit as the device needs it offline: answers, version, catalogues with norms."""
-    visit = get_visit_for_user(request, pk)
+    visit = get_visit_for_user(request, pk, template_ok=True)
     catalogues = visit_catalogues(visit=visit)
     hidden = hidden_answer_keys(user=request.user, visit=visit, catalogues=catalogues)
     return JsonResponse(
@@ -141,4 +143,33 @@ def preparation(request: AuthenticatedHttpRequest) -> JsonResponse:
         entries.append(
             {"id": visit.pk, "version": visit.version, "label": str(visit.prospect), "urls": urls}
         )
-    return JsonResponse({"pages": [agenda, f"{agenda}?view=week"], "visits": entries})
+    pages = [agenda, f"{agenda}?view=week"]
+    if request.user.role in (Role.ADVISOR, Role.MANAGER):
+        pages.append(reverse("visits:visit_create"))
+    return JsonResponse({"pages": pages, "visits": entries, "templates": _template_urls(request)})
+
+
+# The activities a visit created offline may have: one set of blank pages each.
+WALK_IN_ACTIVITIES = (["housekeeping"], ["gardening"], ["housekeeping", "gardening"])
+
+
+def _template_urls(request: AuthenticatedHttpRequest) -> list[str]:
+    """The blank pages of a new visit, per agency of the person and set of activities."""
+    if request.user.role not in (Role.ADVISOR, Role.MANAGER):
+        return []
+    urls = []
+    for agency in Agency.objects.for_user(request.user):
+        for activities in WALK_IN_ACTIVITIES:
+            query = f"?modele={agency.pk}:{','.join(activities)}"
+            blank = Visit(agency=agency, activities=activities)
+            steps = visit_steps(catalogues=visit_catalogues(visit=blank))
+            urls += [
+                reverse("visits:visit_detail", args=[TEMPLATE_VISIT]) + query,
+                reverse("visits:visit_data", args=[TEMPLATE_VISIT]) + query,
+                *(
+                    reverse("visits:visit_step", args=[TEMPLATE_VISIT, s.key]) + query
+                    for s in steps
+                ),
+                reverse("quotes:sale", args=[TEMPLATE_VISIT]) + query,
+            ]
+    return urls

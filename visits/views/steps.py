@@ -137,7 +137,9 @@ class StepPage:
             )
         if kind == "estimate":
             return self._estimate_context(None)
-        return {"sections": self._summary()}
+        # A blank visit (prepared for offline walk-ins) has no quote to look up.
+        quote = None if self.visit._state.adding else self.visit.quotes.first()
+        return {"sections": self._summary(), "quote": quote}
 
     def _prospect_context(self, form: ProspectForm) -> dict[str, Any]:
         consent_text = legal_text_current(kind=LegalTextKind.CONSENT)
@@ -402,8 +404,9 @@ def _post(page: StepPage) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 @vary_on_headers("HX-Request")
-def visit_step(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
-    visit = get_visit_for_user(request, pk)
+def visit_step(request: AuthenticatedHttpRequest, pk: int | uuid.UUID, step: str) -> HttpResponse:
+    # A blank visit's pages are prepared for visits created offline; it takes no POST.
+    visit = get_visit_for_user(request, pk, template_ok=request.method == "GET")
     page = StepPage(request, visit, step)
     if request.method == "POST":
         return _post(page)

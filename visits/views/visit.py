@@ -5,12 +5,12 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from nomad_web.http import AuthenticatedHttpRequest
+from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest
 from organisation.models import Role
 from visits.forms import AssignForm, StatusForm, WalkInForm
 from visits.models import VisitStatus
@@ -27,8 +27,8 @@ from visits.views.access import get_visit_for_user, require_manager
 
 @require_GET
 @login_required
-def visit_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    visit = get_visit_for_user(request, pk)
+def visit_detail(request: AuthenticatedHttpRequest, pk: int | uuid.UUID) -> HttpResponse:
+    visit = get_visit_for_user(request, pk, template_ok=True)
     steps = visit_steps(catalogues=visit_catalogues(visit=visit))
     resume = next((s for s in steps if s.key not in visit.completed_steps), steps[-1])
     context = {
@@ -49,14 +49,27 @@ def visit_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.user.role not in (Role.ADVISOR, Role.MANAGER):
         raise PermissionDenied
     form = WalkInForm(request.POST or None, user=request.user)
+    # From the outbox (a visit created on the tablet, maybe offline): JSON, replayable.
+    sync = request.headers.get(SYNC_HEADER) == "1"
     if request.method == "POST":
-        if not form.is_valid():
-            return render(request, "visits/visit_create.html", {"form": form}, status=422)
-        data = form.cleaned_data
         try:
-            client_uuid = uuid.UUID(request.POST.get("client_uuid", ""))
+            client_uuid: uuid.UUID | None = uuid.UUID(request.POST.get("client_uuid", ""))
         except ValueError:
             client_uuid = None
+        if sync and client_uuid is None:
+            message = _("The submission id is missing or is not a UUID.")
+            return JsonResponse({"status": 400, "message": message}, status=400)
+        if not form.is_valid():
+            if sync:
+                errors = {
+                    k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()
+                }
+                message = _("The visit could not be created: correct the fields shown.")
+                return JsonResponse(
+                    {"status": 422, "message": message, "errors": errors}, status=422
+                )
+            return render(request, "visits/visit_create.html", {"form": form}, status=422)
+        data = form.cleaned_data
         visit = visit_create_walk_in(
             agency=data["agency"],
             advisor=request.user if request.user.role == Role.ADVISOR else data.get("advisor"),
@@ -77,6 +90,9 @@ def visit_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             activities=data["activities"],
             client_uuid=client_uuid,
         )
+        if sync:
+            body = {"status": 200, "visit": {"id": visit.pk, "uuid": str(visit.uuid)}}
+            return JsonResponse(body)
         messages.success(request, _("Visit created."))
         return redirect("visits:visit_detail", pk=visit.pk)
     return render(request, "visits/visit_create.html", {"form": form, "client_uuid": uuid.uuid4()})
