@@ -12,7 +12,11 @@ RUN_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 TEST_DEBS := gettext chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 # The source map too: collectstatic (production) refuses a script whose map is missing.
 VENDOR := static/vendor/htmx.min.js static/vendor/signature_pad.min.js \
-	static/vendor/signature_pad.min.js.map
+	static/vendor/signature_pad.min.js.map static/vendor/nunjucks-slim.min.js \
+	static/vendor/nunjucks-slim.min.js.map
+# The document templates, precompiled for the tablet (its CSP forbids compiling them there).
+DOCUMENT_TEMPLATES := $(wildcard templates/documents/*.html)
+PRECOMPILED := static/vendor/document-templates.js
 
 .PHONY: run test lint bench setup-run setup-test messages seal clean
 
@@ -39,8 +43,8 @@ bench: setup-test
 	$(PY) bench/report.py; \
 	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
-setup-run: debs-run $(VENV)/.installed $(VENDOR) messages seal
-setup-test: debs-test $(VENV)/.dev-installed $(VENDOR) messages seal
+setup-run: debs-run $(VENV)/.installed $(VENDOR) $(PRECOMPILED) messages seal
+setup-test: debs-test $(VENV)/.dev-installed $(VENDOR) $(PRECOMPILED) messages seal
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +69,14 @@ $(VENDOR): node_modules/.package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 	cp node_modules/signature_pad/dist/signature_pad.min.js static/vendor/
 	cp node_modules/signature_pad/dist/signature_pad.min.js.map static/vendor/
+	cp node_modules/nunjucks/browser/nunjucks-slim.min.js static/vendor/
+	cp node_modules/nunjucks/browser/nunjucks-slim.min.js.map static/vendor/
+
+# Written whole then moved, so a failed compilation never leaves half a file behind.
+$(PRECOMPILED): $(DOCUMENT_TEMPLATES) node_modules/.package-lock.json
+	mkdir -p static/vendor
+	node_modules/.bin/nunjucks-precompile templates/documents > $@.tmp
+	mv $@.tmp $@
 
 # A self-signed development seal for PDFs, unless NOMAD_SEAL_* name real files.
 seal: | $(VENV)/bin/python

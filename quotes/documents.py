@@ -1,5 +1,12 @@
 """PDF documents of a quote and its contract, rendered with WeasyPrint.
 
+The HTML comes from the sale's document model (``quotes.document_model``) through the
+document templates (``templates/documents/``), written in the common subset of Jinja2
+and Nunjucks: the server renders them with Jinja2 here, the tablet with Nunjucks
+(``static/js/document-render.js``), so what the client reads before signing is what the
+PDF says. The filters and the context are written twice, here and there, and a browser
+test compares the two renderings' text (``tests/browser/test_document_equality.py``).
+
 A document is rendered once, stored under DOCUMENTS_ROOT (``YYYY/MM/``, private) with its
 SHA-256, and never rendered again: what the client received stays what we keep. The
 HTML is self-contained (stylesheet inlined, logo as a file URL) so the same text can be
@@ -10,9 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -21,40 +32,148 @@ from django.utils import timezone
 from nomad_web.mail import email_send
 from quotes.models import Contract, Document, DocumentKind, Quote
 from quotes.models.quote import FILE_PREFIXES
-from quotes.typography import french_typography
+from quotes.typography import date_fr, euros, french_typography, number_fr, rate_fr, text_lines
 
-STYLESHEET = Path(__file__).resolve().parent / "document.css"
+ROOT = Path(__file__).resolve().parent.parent
+# One stylesheet for the PDF and the screen (scoped under .doc); served as static too.
+STYLESHEET = ROOT / "static" / "css" / "document.css"
+TEMPLATES_DIR = ROOT / "templates" / "documents"
+# Document kind -> template; the signed versions are the same documents with the
+# signature block filled in.
 TEMPLATES: dict[str, str] = {
-    DocumentKind.QUOTE: "quotes/documents/quote.html",
-    DocumentKind.CONTRACT: "quotes/documents/contract.html",
-    # The signed versions are the same documents with the signature block filled in.
-    DocumentKind.SIGNED_QUOTE: "quotes/documents/quote.html",
-    DocumentKind.SIGNED_CONTRACT: "quotes/documents/contract.html",
+    DocumentKind.QUOTE: "quote.html",
+    DocumentKind.CONTRACT: "contract.html",
+    DocumentKind.SIGNED_QUOTE: "quote.html",
+    DocumentKind.SIGNED_CONTRACT: "contract.html",
 }
+CONTRACT_KINDS = (DocumentKind.CONTRACT, DocumentKind.SIGNED_CONTRACT)
+# Colours when no brand is given (the app's defaults, static/css/app.css).
+DEFAULT_COLOURS = {"primary": "#1f4e79", "secondary": "#f2a900", "on_primary": "#ffffff"}
 
 
 class DocumentError(Exception):
     pass
 
 
-def _brand_css(quote: Quote) -> str:
-    brand = quote.brand
-    company = quote.parties.get("company", {})
+# --- The filters of the document templates (twins in static/js/document-render.js) ---
+
+
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or isinstance(value, jinja2.Undefined)
+
+
+def _euros(value: Decimal | str | int | None) -> str:
+    return "" if _blank(value) else euros(value)  # type: ignore[arg-type]
+
+
+def _number(value: Decimal | str | int | None, places: int = 2) -> str:
+    return "" if _blank(value) else number_fr(value, places)  # type: ignore[arg-type]
+
+
+def _rate(value: Decimal | str | None) -> str:
+    return "" if _blank(value) else rate_fr(value)  # type: ignore[arg-type]
+
+
+def _date(value: str | None) -> str:
+    return "" if _blank(value) else date_fr(str(value))
+
+
+def _lines(value: str | None) -> list[str]:
+    return [] if _blank(value) else text_lines(str(value))
+
+
+def _finalize(value: Any) -> Any:
+    # Nunjucks prints nothing for null; Jinja2 would print "None".
+    return "" if value is None else value
+
+
+@cache
+def document_environment() -> jinja2.Environment:
+    """The Jinja2 environment of the document templates, and of nothing else."""
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        # As Nunjucks does: a template's last line break is kept.
+        keep_trailing_newline=True,
+        finalize=_finalize,
+        undefined=jinja2.Undefined,
+    )
+    environment.filters.update(
+        euros=_euros, number=_number, rate=_rate, date_fr=_date, lines=_lines
+    )
+    return environment
+
+
+def brand_initials(name: str) -> str:
+    """What ``Brand.initials`` gives for a brand's name (no logo: the mark shows them)."""
+    return "".join(word[0] for word in str(name or "").split()[:2]).upper()
+
+
+def render_context(*, model: Mapping[str, Any], extras: Mapping[str, Any]) -> dict[str, Any]:
+    """The templates' variables: the model's parts, and the extras that are not in the
+    hashed model (``number``, ``signature``, ``initials``, ``logo_url``, ``fragment``)."""
+    quote = model.get("quote") or {}
+    figures = quote.get("figures") or {}
+    parties = model.get("parties") or {}
+    company = parties.get("company") or {}
+    return {
+        **model,
+        "figures": figures,
+        "company": company,
+        "client": parties.get("client") or {},
+        "agency": parties.get("agency") or {},
+        "advisor": parties.get("advisor") or "",
+        "legal_texts": {text["kind"]: text for text in model.get("legal") or []},
+        "has_one_off": any(f.get("recurrence") == "one_off" for f in figures.get("fees") or []),
+        "number": extras.get("number") or "",
+        "signature": extras.get("signature") or None,
+        "initials": extras.get("initials") or brand_initials(company.get("brand", "")),
+        "logo_url": extras.get("logo_url") or "",
+        "fragment": bool(extras.get("fragment")),
+    }
+
+
+def model_html(
+    *,
+    kind: str,
+    model: Mapping[str, Any],
+    extras: Mapping[str, Any] | None = None,
+    colours: Mapping[str, str] | None = None,
+) -> str:
+    """A document ("quote" or "contract", or a DocumentKind) of a model as one
+    self-contained HTML page: French typography applied, stylesheet inlined."""
+    extras = extras or {}
+    template = document_environment().get_template(TEMPLATES.get(kind, f"{kind}.html"))
+    body = french_typography(template.render(render_context(model=model, extras=extras)))
+    colours = {**DEFAULT_COLOURS, **(colours or {})}
+    company = (model.get("parties") or {}).get("company") or {}
+    reference = extras.get("number") or (model.get("references") or {}).get("device_reference")
     footer = json.dumps(
-        f"{company.get('legal_name', '')} · SAP {company.get('sap_number', '')} · "
-        f"{quote.reference}",
+        f"{company.get('legal_name', '')} · SAP {company.get('sap_number', '')} · {reference}",
         ensure_ascii=False,
     )
-    return (
-        f":root {{ --primary: {brand.primary_colour}; --secondary: {brand.secondary_colour};"
-        f" --on-primary: {brand.on_primary_colour}; }}\n"
+    page = (
+        f":root {{ --brand-primary: {colours['primary']}; --brand-secondary:"
+        f" {colours['secondary']}; --brand-on-primary: {colours['on_primary']}; }}\n"
         f"@page {{ @bottom-left {{ content: {footer}; }} }}\n"
     )
+    style = f"<style>\n{STYLESHEET.read_text()}\n{page}</style>"
+    return body.replace("</head>", f"{style}\n</head>", 1)
 
 
-def document_context(
-    *, quote: Quote, kind: str, signature: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def document_model_of(*, quote: Quote, kind: str) -> dict[str, Any]:
+    """The model a document prints: the contract's for a contract, else the quote's."""
+    if kind in CONTRACT_KINDS:
+        model = Contract.objects.get(quote=quote).document_model
+    else:
+        model = quote.document_model
+    if not model:
+        raise DocumentError("This quote was made before document models: it has no document.")
+    return dict(model)
+
+
+def document_html(*, quote: Quote, kind: str, signature: dict[str, Any] | None = None) -> str:
+    """The quote's document of this kind, from its stored model, as one HTML page."""
     brand = quote.brand
     logo_url = ""
     if brand.logo:
@@ -62,35 +181,20 @@ def document_context(
             logo_url = Path(brand.logo.path).resolve().as_uri()
         except (ValueError, NotImplementedError):
             logo_url = ""
-    context: dict[str, Any] = {
-        "quote": quote,
-        "figures": quote.figures,
-        "company": quote.parties.get("company", {}),
-        "client": quote.parties.get("client", {}),
-        "agency": quote.parties.get("agency", {}),
-        "advisor": quote.parties.get("advisor", ""),
-        "validity_days": (quote.valid_until - quote.quote_date).days,
-        "has_one_off": any(f["recurrence"] == "one_off" for f in quote.figures.get("fees", [])),
-        "logo_url": logo_url,
-        "initials": brand.initials,
+    extras = {
+        "number": quote.reference,
         "signature": signature,
+        "initials": brand.initials,
+        "logo_url": logo_url,
     }
-    if kind in (DocumentKind.CONTRACT, DocumentKind.SIGNED_CONTRACT):
-        contract = Contract.objects.select_related("general_terms").get(quote=quote)
-        context.update(
-            contract=contract,
-            terms=contract.general_terms,
-            contract_date=timezone.localtime(contract.created_at).date(),
-        )
-    return context
-
-
-def document_html(*, quote: Quote, kind: str, signature: dict[str, Any] | None = None) -> str:
-    """The document as one self-contained HTML page, French typography applied."""
-    context = document_context(quote=quote, kind=kind, signature=signature)
-    body = french_typography(render_to_string(TEMPLATES[kind], context))
-    style = f"<style>\n{STYLESHEET.read_text()}\n{_brand_css(quote)}</style>"
-    return body.replace("</head>", f"{style}\n</head>", 1)
+    colours = {
+        "primary": brand.primary_colour,
+        "secondary": brand.secondary_colour,
+        "on_primary": brand.on_primary_colour,
+    }
+    return model_html(
+        kind=kind, model=document_model_of(quote=quote, kind=kind), extras=extras, colours=colours
+    )
 
 
 def document_pdf(*, html: str) -> tuple[bytes, int]:

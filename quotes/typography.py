@@ -46,3 +46,20 @@ def _fix_text(text: str) -> str:
 def french_typography(html: str) -> str:
     """Apply the French spacing rules to the text between tags (never to the markup)."""
     return _TEXT.sub(lambda m: ">" + _fix_text(m.group(1)) + "<", html)
+
+
+def rate_fr(value: Decimal | str | int) -> str:
+    """A VAT rate: ``"10.00"`` → ``10 %``, ``"5.50"`` → ``5,5 %``."""
+    text = f"{Decimal(str(value)).normalize():f}".replace(".", ",")
+    return f"{text}{NBSP}%"
+
+
+def date_fr(value: str) -> str:
+    """An ISO date of the document model: ``"2026-12-01"`` → ``01/12/2026``."""
+    year, month, day = str(value)[:10].split("-")
+    return f"{day}/{month}/{year}"
+
+
+def text_lines(value: str) -> list[str]:
+    """The non-empty lines of a text (an address typed on several lines)."""
+    return [line.strip() for line in str(value).splitlines() if line.strip()]
