@@ -44,6 +44,13 @@ SHELL_STATIC = [
     "js/prepare.js",
     "js/device-view.js",
     "js/sale.js",
+    # The quote and contract drawn on the tablet (the same templates as the PDF).
+    "js/document-model.js",
+    "js/typography.js",
+    "js/document-render.js",
+    "vendor/nunjucks-slim.min.js",
+    "vendor/document-templates.js",
+    "css/document.css",
     "vendor/htmx.min.js",
     "img/icon.svg",
 ]
