@@ -1,8 +1,9 @@
 // NOMAD web page glue. No inline script anywhere: the Content Security Policy forbids it.
-import { getMeta, wipe } from "./store.js";
+import { getMeta, visitKey, wipe } from "./store.js";
 import { earliestRetry, forVisit, records, replay, status, STATES } from "./sync.js";
 import { initStepForms } from "./offline-forms.js";
 import { prepare, preparedVisits, purgeStale } from "./prepare.js";
+import { initWalkInForm, listWalkIns } from "./walk-in.js";
 
 const indicator = document.getElementById("sync");
 const texts = indicator ? JSON.parse(indicator.dataset.texts) : {};
@@ -40,7 +41,7 @@ async function decorateVisits() {
   const prepared = await preparedVisits();
   const waiting = await records();
   for (const el of document.querySelectorAll("[data-visit-badges]")) {
-    const id = Number(el.dataset.visitBadges);
+    const id = visitKey(el.dataset.visitBadges);
     el.replaceChildren();
     const add = (text, cls) => {
       const span = document.createElement("span");
@@ -121,6 +122,8 @@ async function start() {
     new BroadcastChannel("nomad-sync").onmessage = refreshIndicator;
   } catch (e) { /* older browsers: the indicator refreshes on the next event */ }
   if (document.body.dataset.authenticated) {
+    initWalkInForm();
+    await listWalkIns().catch(() => {});
     await initStepForms();
     await sync();
   }

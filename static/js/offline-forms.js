@@ -1,9 +1,10 @@
 // Step forms that work without network: rooms edited on the device, every submit written
 // to the offline queue before it is sent, drafts shown again, the estimate computed here.
-import { all, del, get } from "./store.js";
+import { all, del, get, visitKey } from "./store.js";
 import { STATES, enqueue, forVisit, replay } from "./sync.js";
-import { estimate } from "./estimator.js";
-import { price } from "./pricing.js";
+import { deviceView, localDay, pairsToAnswers, saleInputs } from "./device-view.js";
+import { saleModel } from "./document-model.js";
+import { walkInFor } from "./walk-in.js";
 
 const ROOM_FIELD = /^rooms-(\d+|__N__)-/;
 
@@ -91,7 +92,7 @@ async function submit(form, submitter) {
     form.reportValidity();
     return;
   }
-  const visitId = Number(form.dataset.visitId);
+  const visitId = visitKey(form.dataset.visitId);
   const pairs = [...new FormData(form, submitter)].filter(([name]) => name !== "op" && name !== "csrfmiddlewaretoken");
   const record = await enqueue({ url: form.action, visitId, step: form.dataset.offlineStep, pairs });
   if (navigator.onLine) await replay({ wait: true });
@@ -113,35 +114,10 @@ async function submit(form, submitter) {
 }
 
 // ---- The estimate, from the prepared norms and the answers on the device ------------
-function pairsToAnswers(pairs, catalogues) {
-  const types = {};
-  for (const c of catalogues) for (const s of c.sections) for (const q of s.questions) types[q.key] = q.type;
-  const answers = {};
-  const rooms = {};
-  for (const [name, value] of pairs) {
-    const room = /^rooms-(\d+)-(.+)$/.exec(name);
-    if (room) {
-      const r = (rooms[room[1]] ||= { tasks: {} });
-      if (room[2].startsWith("task-")) r.tasks[room[2].slice(5)] = value;
-      else r[room[2]] = value;
-      continue;
-    }
-    const type = types[name];
-    if (!type) continue;
-    if (type === "multi_choice") answers[name] = [...(answers[name] || []), value];
-    else if (type === "number") answers[name] = value === "" ? null : Number(value.replace(",", "."));
-    else answers[name] = value;
-  }
-  if (pairs.some(([name]) => name === "rooms-TOTAL")) {
-    answers.rooms = Object.keys(rooms).sort((a, b) => a - b).map((k) => rooms[k]);
-  }
-  return answers;
-}
-
 async function offlineEstimate(form) {
   const box = document.querySelector("[data-offline-estimate]");
   if (!box) return;
-  const visitId = Number(form.dataset.visitId);
+  const visitId = visitKey(form.dataset.visitId);
   const local = (await forVisit(visitId)).filter((r) => r.state === STATES.PENDING);
   if (navigator.onLine && !local.length) return; // the server's figure is up to date
   let data;
@@ -150,9 +126,9 @@ async function offlineEstimate(form) {
   } catch (error) {
     return; // not prepared: the page says what the server knew
   }
-  let answers = { ...data.visit.answers };
-  for (const record of local) answers = { ...answers, ...pairsToAnswers(record.pairs, data.catalogues) };
-  const result = estimate({ catalogues: data.catalogues, answers, min_minutes: data.min_minutes });
+  const view = deviceView(data, local);
+  if (!view.estimate.result) return;
+  const result = view.estimate.result;
   const english = document.documentElement.lang.startsWith("en");
   const hours = (m) => (m >= 60 ? `${Math.floor(m / 60)} h${m % 60 ? ` ${String(m % 60).padStart(2, "0")}` : ""}` : `${m} min`);
   const body = box.querySelector("[data-offline-estimate-body]");
@@ -175,27 +151,30 @@ async function offlineEstimate(form) {
   }
   box.dataset.minutesPerWeek = result.minutes_per_week;
   document.querySelectorAll("[data-estimate-week]").forEach((el) => { el.textContent = hours(result.minutes_per_week); });
-  if (data.price_list) quotePreview(box, data, result, local, english);
+  if (data.sale?.price_list) {
+    // The preview follows the figure the advisor types, as the quote will.
+    const proposed = form.querySelector("[name=proposed_minutes]");
+    const update = () => quotePreview(box, data, view, proposed?.value, english);
+    proposed?.addEventListener("input", update);
+    update();
+  }
   box.hidden = false;
   document.querySelectorAll(".estimate:not([data-offline-estimate])").forEach((el) => { el.hidden = true; });
 }
 
-function quotePreview(box, data, result, local, english) {
-  // The household as entered on this tablet, if the prospect step was edited offline.
-  const household = { ...data.household };
-  let advance = data.immediate_advance;
-  for (const record of local.filter((r) => r.step === "prospect")) {
-    const values = Object.fromEntries(record.pairs);
-    household.dependent_children = Number(values.dependent_children || 0);
-    household.members_over_65 = Number(values.members_over_65 || 0);
-    household.disabled_member = values.disabled_member === "on";
-    advance = values.wants_immediate_advance === "on";
+function quotePreview(box, data, view, typed, english) {
+  const given = String(typed ?? "").trim();
+  const figure = given === "" ? view.estimate.estimated : Number(given);
+  if (!(figure > 0)) return;
+  const inputs = saleInputs(data, { ...view, estimate: { ...view.estimate, proposed: figure } }, {
+    deviceReference: "", quoteDate: localDay(new Date(), data.sale.time_zone), services: [],
+  });
+  let priced;
+  try {
+    priced = saleModel(inputs).quote.figures;
+  } catch (error) {
+    return; // nothing to price yet (no price for an activity): the quote page says why
   }
-  const lines = result.activities
-    .filter((a) => a.minutes_per_week > 0 && data.price_list.prices[a.activity])
-    .map((a) => ({ activity: a.activity, minutes_per_week: a.minutes_per_week, ...data.price_list.prices[a.activity] }));
-  if (!lines.length) return;
-  const priced = price({ lines, fees: data.price_list.fees, household, immediate_advance: advance });
   const locale = english ? "en-GB" : "fr-FR";
   const euros = (amount) => `${Number(amount).toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 })} €`;
   const target = box.querySelector("[data-offline-quote]");
@@ -219,13 +198,21 @@ function showQueued(form) {
 
 export async function initStepForms() {
   for (const form of document.querySelectorAll("form[data-offline-step]")) {
-    const visitId = Number(form.dataset.visitId);
+    const visitId = visitKey(form.dataset.visitId);
     const draft = await latestDraft(visitId, form.dataset.offlineStep);
     if (draft && form.dataset.queuedMessage) {
       if (draft.state === STATES.REJECTED) showMessage(form, "");
       else showQueued(form);
       if (draft.state === STATES.REJECTED) form.querySelector("[data-step-message]").textContent = draft.message;
     } else if (draft) fill(form, draft.pairs);
+    else if (form.dataset.offlineStep === "prospect") {
+      // A visit created on this tablet: what its creation form said, given again.
+      const walkIn = await walkInFor(visitId);
+      for (const [name, value] of walkIn?.pairs || []) {
+        const el = form.elements.namedItem(name);
+        if (el && "value" in el && el.type !== "hidden" && !el.value) el.value = value;
+      }
+    }
     form.addEventListener("click", (event) => {
       const button = event.target.closest("button[name=op]");
       if (!button) return;

@@ -22,9 +22,11 @@ export async function prepare(period, onProgress) {
   const already = await preparedVisits();
   // Incremental: a visit prepared at its current version is only refreshed, not refetched.
   const todo = plan.visits.filter((v) => !already[v.id] || already[v.id].version !== v.version);
-  const total = plan.pages.length + todo.reduce((n, v) => n + v.urls.length, 0);
+  // The blank pages of a new visit: a visit created offline opens them (see sw.js).
+  const pages = [...plan.pages, ...(plan.templates || [])];
+  const total = pages.length + todo.reduce((n, v) => n + v.urls.length, 0);
   let done = 0;
-  for (const url of plan.pages) {
+  for (const url of pages) {
     await store(cache, url);
     onProgress(++done, total, "");
   }

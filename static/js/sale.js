@@ -2,7 +2,7 @@
 // all on the device (the network is not needed), each action a write in the outbox
 // that waits for the ones it depends on. Drawn from the prepared data, the outbox and
 // what the server answered (static/js/device-view.js), never from the page's HTML.
-import { get, put } from "./store.js";
+import { get, put, visitKey } from "./store.js";
 import { STATES, deviceId, enqueue, forVisit, replay, results, uuid, waitingFor } from "./sync.js";
 import { deviceView, localDay, saleInputs } from "./device-view.js";
 import { contractModel, modelJson, modelSha256, saleModel, servicesSummary } from "./document-model.js";
@@ -37,7 +37,7 @@ function pairsOf(values) {
 }
 
 async function load() {
-  const visitId = Number(root.dataset.visitId);
+  const visitId = visitKey(root.dataset.visitId);
   const response = await fetch(root.dataset.dataUrl, { credentials: "same-origin" });
   if (!response.ok) throw new Error(texts.notPrepared);
   const data = await response.json();

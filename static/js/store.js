@@ -23,6 +23,8 @@ export function openDb() {
           // the server's answers to the writes that reached it (numbers, document links).
           db.createObjectStore("sales", { keyPath: "visitId" });
           db.createObjectStore("results", { keyPath: "id" });
+          // Visits created on this tablet (their pages are the prepared blank ones).
+          db.createObjectStore("walkins", { keyPath: "uuid" });
         }
       };
       request.onsuccess = () => {
@@ -60,6 +62,11 @@ export const put = (store, value) => tx(store, "readwrite", (s, d) => d(s.put(va
 export const get = (store, key) => tx(store, "readonly", (s, d) => d(s.get(key)));
 export const del = (store, key) => tx(store, "readwrite", (s, d) => d(s.delete(key)));
 export const all = (store) => tx(store, "readonly", (s, d) => d(s.getAll()));
+
+// A visit's key on the device: its number on the server, or the id the tablet gave it.
+export function visitKey(value) {
+  return /^\d+$/.test(String(value)) ? Number(value) : String(value);
+}
 
 export async function getMeta(key, fallback = null) {
   const row = await get("meta", key);

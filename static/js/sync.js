@@ -29,9 +29,11 @@ async function nextSeq() {
 // earlier writes that must have succeeded before this one is sent; label: what the
 // pages call it ("Quote MN-T…-0001") when a later write waits for it.
 export async function enqueue({ url, visitId, step, pairs, answers, id, kind, dependsOn, label }) {
+  // Nothing of a visit created on this tablet is sent before the visit itself.
+  const creation = kind === "visit" ? [] : (await forVisit(visitId)).filter((r) => r.kind === "visit").map((r) => r.id);
   const record = {
     id: id || uuid(), seq: await nextSeq(), url, visitId, step, pairs, answers,
-    kind: kind || "", dependsOn: dependsOn || [], label: label || "",
+    kind: kind || "", dependsOn: [...new Set([...creation, ...(dependsOn || [])])], label: label || "",
     createdAt: new Date().toISOString(), state: STATES.PENDING, attempts: 0,
   };
   // A newer edit of a step replaces a refused one: the advisor has corrected it, and

@@ -1,6 +1,7 @@
 // NOMAD web service worker (served at the site root by a Django view).
 // GET only: writes never go through a cache, they live in IndexedDB until a 2xx.
 import { replay } from "/static/js/sync.js";
+import { get } from "/static/js/store.js";
 
 const VERSION = "{{ version }}";
 const SHELL = `nomad-shell-${VERSION}`;
@@ -40,9 +41,32 @@ async function fromCaches(request) {
   return undefined;
 }
 
+// A visit created on this tablet and not yet on the server: its pages are the prepared
+// blank ones of its agency and activities, with the blank id replaced by its own.
+const TEMPLATE_VISIT = "{{ template_visit }}";
+const OWN_VISIT = /^\/visites\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(\/.*)$/;
+
+async function walkInPage(request) {
+  const url = new URL(request.url);
+  const match = OWN_VISIT.exec(url.pathname);
+  if (!match || match[1] === TEMPLATE_VISIT) return undefined;
+  const walkIn = await get("walkins", match[1]).catch(() => undefined);
+  if (!walkIn) return undefined;
+  const blank = `/visites/${TEMPLATE_VISIT}${match[2]}?modele=${walkIn.agencyId}:${walkIn.activities.join(",")}`;
+  const hit = await caches.match(blank, { ignoreVary: true, cacheName: PREPARED });
+  if (!hit) return undefined;
+  const body = (await hit.text()).replaceAll(TEMPLATE_VISIT, walkIn.uuid);
+  return new Response(body, { status: 200, headers: hit.headers });
+}
+
 async function networkFirst(request, isPage) {
   try {
     const response = await fetch(request);
+    if (response.status === 404) {
+      // Created here, refused or not sent yet: the tablet still has its pages.
+      const own = await walkInPage(request);
+      if (own) return own;
+    }
     if (response.ok && !response.redirected) {
       const prepared = await caches.open(PREPARED);
       // Keep prepared pages fresh; the agenda is always worth having offline.
@@ -52,7 +76,7 @@ async function networkFirst(request, isPage) {
     }
     return response;
   } catch (error) {
-    const cached = await fromCaches(request);
+    const cached = (await fromCaches(request)) || (await walkInPage(request));
     if (cached) return cached;
     if (isPage) return (await caches.match(OFFLINE_PAGE)) || Response.error();
     throw error;

@@ -44,6 +44,7 @@ SHELL_STATIC = [
     "js/prepare.js",
     "js/device-view.js",
     "js/sale.js",
+    "js/walk-in.js",
     # The quote and contract drawn on the tablet (the same templates as the PDF).
     "js/document-model.js",
     "js/typography.js",
@@ -76,7 +77,10 @@ def offline_version() -> str:
 @require_GET
 def service_worker(request: HttpRequest) -> HttpResponse:
     shell = [static(name) for name in SHELL_STATIC] + [reverse("visits:offline_page")]
-    body = render_to_string("offline/sw.js", {"version": offline_version(), "shell": shell})
+    body = render_to_string(
+        "offline/sw.js",
+        {"version": offline_version(), "shell": shell, "template_visit": str(TEMPLATE_VISIT)},
+    )
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"
     response["Service-Worker-Allowed"] = "/"
