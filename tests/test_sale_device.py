@@ -163,9 +163,9 @@ def test_an_offer_stands_on_the_price_list_it_was_made_with(tablet: Client, agen
     ("change", "message"),
     [
         ({"submission_id": "not-a-uuid"}, "UUID"),
-        ({"device_reference": "XX-T7K3QX9TA-0001"}, "reference"),
-        ({"issued_at": "yesterday"}, "unreadable"),
-        ({"model": "{"}, "unreadable"),
+        ({"device_reference": "XX-T7K3QX9TA-0001"}, "référence tablette"),
+        ({"issued_at": "yesterday"}, "illisible"),
+        ({"model": "{"}, "illisible"),
     ],
 )
 def test_it_refuses_bad_input_clearly(
@@ -271,7 +271,7 @@ def test_a_contract_whose_quote_never_arrived_is_refused(tablet: Client, agency:
         **SYNC,
     )
     assert answer.status_code == 422
-    assert "n’est pas encore arrivé" in answer.json()["message"] or answer.json()["message"]
+    assert "n’est pas encore arrivé" in answer.json()["message"]
     assert not Contract.objects.exists()
 
 
