@@ -149,7 +149,15 @@ def model_html(
     company = (model.get("parties") or {}).get("company") or {}
     reference = extras.get("number") or (model.get("references") or {}).get("device_reference")
     footer = json.dumps(
-        f"{company.get('legal_name', '')} · SAP {company.get('sap_number', '')} · {reference}",
+        " · ".join(
+            part
+            for part in (
+                company.get("legal_name"),
+                f"SAP {company.get('sap_number', '')}",
+                reference,
+            )
+            if part
+        ),
         ensure_ascii=False,
     )
     page = (

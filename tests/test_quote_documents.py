@@ -1,5 +1,6 @@
 """The PDF quote and contract, read back with pypdf: every mention required by SPEC §4,
-every figure equal to the pricing function's, the withdrawal form alone on its page."""
+every figure equal to the pricing function's, the nature of the services, the legal
+sections from the document model, the withdrawal form alone on its page."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def _text(document: Document) -> list[str]:
 
 
 @pytest.fixture
-def issued(agency: Agency) -> Quote:
+def issued(agency: Agency, catalogues: list[object]) -> Quote:
     make_price_list(agency.brand)
     visit = make_visit_ready_to_quote(
         agency,
@@ -46,6 +47,16 @@ def issued(agency: Agency) -> Quote:
         intervention_postal_code="44120",
         intervention_city="Vertou",
     )
+    visit.answers = {
+        "frequency": "weekly",
+        "rooms": [
+            {"type": "kitchen", "label": "", "surface_m2": 12, "tasks": {"floors": "each"}},
+            {"type": "bedroom", "label": "Chambre bleue", "tasks": {"beds": "every_2"}},
+        ],
+        "garden_frequency": "fortnightly",
+        "lawn_m2": 300,
+    }
+    visit.save()
     return quote_issue(quote=quote_create_draft(visit=visit, user=None, on=DAY), on=DAY)
 
 
@@ -73,6 +84,12 @@ def test_it_prints_every_mention_and_figure_of_the_quote(issued: Quote) -> None:
         "Avantage fiscal",
         "crédit d'impôt",
         "reste à payer",
+        # The nature of the services (SPEC §4): rooms, tasks, frequency.
+        "Nature des prestations",
+        "interventions\u00a0: toutes les semaines",
+        "Cuisine (12\u00a0m²) Sols (aspirateur et lavage)\u00a0: à chaque intervention",
+        "Chambre bleue (12\u00a0m²) Lits (changer les draps)\u00a0: une intervention sur deux",
+        "Tonte de la pelouse\u00a0: 300\u00a0m²",
     ]:
         assert mention in text, mention
     for line in figures["lines"]:
@@ -113,6 +130,9 @@ def test_it_prints_the_contract_with_its_legal_information_and_a_separate_form(
         "☒ Je demande expressément",
         "version 2026-1",
         "Article 1",
+        # The legal sections are the model's texts, placeholders filled with the brand's.
+        f"par courriel à {issued.brand.contact_email}",
+        "Consentement au traitement des données personnelles",
         issued.brand.sap_number,
         euros(issued.figures["monthly"]["ttc"]),
     ]:
@@ -147,3 +167,15 @@ def test_it_writes_sample_pdfs_that_render_to_images(tmp_path: Path) -> None:
         ["pdftoppm", "-r", "30", "-png", str(pdfs[1]), str(tmp_path / "page")], check=True
     )
     assert sorted(tmp_path.glob("page-*.png"))
+
+
+def test_it_prints_the_tablet_reference_beside_the_number(issued: Quote) -> None:
+    from quotes.documents import document_html, model_html
+
+    issued.document_model["references"]["device_reference"] = "MN-T07-000009"
+    html = document_html(quote=issued, kind="quote")
+    assert f"Devis n° {issued.number}</strong> · réf. tablette MN-T07-000009" in html
+    # Not yet numbered (made offline, not synchronised): the tablet's reference, and why.
+    offline = model_html(kind="quote", model=issued.document_model, extras={"number": ""})
+    assert "Devis réf. tablette MN-T07-000009" in offline
+    assert "Numéro définitif attribué à la synchronisation" in offline
