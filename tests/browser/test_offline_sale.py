@@ -1,0 +1,212 @@
+"""The whole sale with no network, in Chromium with the real service worker: from a
+walk-in (or a prepared visit) to a signed contract, then the server seals it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from organisation.models import Role, User
+from quotes.legal_defaults import legal_texts_load
+from quotes.models import Contract, Document, DocumentKind, LegalText, Quote, QuoteStatus
+from signatures.models import SignatureRequest, SignatureStatus
+from tests.browser.offline_helpers import (
+    prepare_day,
+    ready,
+    records,
+    sign_in,
+    submit_step,
+    wait_until_sent,
+)
+from tests.factories import AgencyFactory, UserFactory, VisitFactory, make_price_list
+from visits.catalogue import catalogue_load_default
+from visits.models import Prospect, Visit, VisitStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def advisor(db: None) -> User:
+    catalogue_load_default()
+    legal_texts_load(LegalText)  # a flushed database lost the data migrations
+    agency = AgencyFactory()
+    make_price_list(agency.brand)
+    return UserFactory(role=Role.ADVISOR, agencies=[agency], email="camille@example.test")
+
+
+def draw_signature(page: Page) -> None:
+    page.evaluate(
+        "() => document.querySelector('#signature-pad').scrollIntoView({block: 'center'})"
+    )
+    box = page.locator("#signature-pad").bounding_box()
+    assert box is not None
+    x, y = box["x"] + 30, box["y"] + box["height"] / 3
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(30):
+        page.mouse.move(x + i * 15, y + (25 if i % 2 else -25), steps=4)
+    page.mouse.up()
+
+
+def capture_housekeeping(page: Page, *, proposed: int | None = None) -> None:
+    """From the prospect step to the summary, as an advisor would fill it in."""
+    page.get_by_label("Le prospect accepte").check()
+    submit_step(page)
+    page.get_by_role("button", name="+ Cuisine").click()
+    page.get_by_role("button", name="+ Chambre").click()
+    page.get_by_text("Appartement", exact=True).click()
+    page.get_by_label("Surface habitable").fill("60")
+    page.get_by_label("Nombre de niveaux").fill("1")
+    submit_step(page)
+    page.get_by_label("Chemises par semaine").fill("5")
+    submit_step(page)
+    page.get_by_text("Le client", exact=True).click()
+    page.get_by_text("Boîte à clés").click()
+    submit_step(page)
+    page.get_by_label("Priorités").fill("La cuisine")
+    submit_step(page)
+    page.get_by_text("Toutes les semaines").click()
+    page.get_by_text("Mardi").click()
+    submit_step(page)
+    assert "/etapes/estimate/" in page.url
+    if proposed is not None:
+        page.get_by_label("Minutes proposées par semaine").fill(str(proposed))
+        page.get_by_label("Pourquoi un autre volume").fill("Maison encombrée")
+    submit_step(page)
+    assert page.url.endswith("/etapes/summary/")
+
+
+def sell_on_the_tablet(page: Page, screenshot_dir: Path, name: str) -> str:
+    """Summary → quote → issue → contract → signature; returns the monthly price shown."""
+    page.get_by_role("link", name="Établir le devis").click()
+    page.locator("html[data-sale-ready='1']").wait_for()
+    document = page.locator("[data-sale-document]")
+    expect(document).to_contain_text("Devis de prestations de services à la personne")
+    total = document.locator("tr.total td").nth(3).inner_text()
+    page.screenshot(path=str(screenshot_dir / f"{name}-quote-800x1280.png"), full_page=False)
+    page.get_by_role("button", name="Émettre le devis").click()
+    expect(page.locator("[data-sale-steps]")).to_contain_text("Émis sur cette tablette")
+    page.get_by_label(re.compile("Le client demande expressément")).check()
+    page.get_by_role("button", name="Établir le contrat").click()
+    expect(document).to_contain_text("Formulaire de rétractation")
+    expect(document).to_contain_text("Conditions générales")
+    expect(document).to_contain_text("Je demande expressément")
+    page.get_by_label("J’ai vérifié l’identité du signataire").check()
+    page.get_by_label("J’ai lu le devis").check()
+    page.get_by_label("J’ai reçu l’information sur mon droit de rétractation").check()
+    draw_signature(page)
+    page.get_by_role("button", name="Signer", exact=True).click()
+    expect(page.locator("[data-sale-steps]")).to_contain_text(
+        "Signé, en attente de synchronisation"
+    )
+    page.screenshot(path=str(screenshot_dir / f"{name}-signed-800x1280.png"), full_page=False)
+    return total
+
+
+def assert_sealed(quote: Quote, tmp_path: Path) -> None:
+    for kind in (DocumentKind.SIGNED_QUOTE, DocumentKind.SIGNED_CONTRACT, DocumentKind.EVIDENCE):
+        document = Document.objects.get(quote=quote, kind=kind)
+        path = tmp_path / f"{kind}.pdf"
+        path.write_bytes(document.file.open("rb").read())
+        report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
+        assert "Signature is Valid" in report.stdout, report.stdout
+        assert "signed the whole document" in report.stdout.lower() or (
+            "Total document signed" in report.stdout
+        ), report.stdout
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "signed_contract.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert quote.reference in text and quote.device_reference in text
+    assert Document.objects.filter(quote=quote, kind=DocumentKind.EVIDENCE_JSON).exists()
+
+
+def test_a_walk_in_offline_reaches_a_signed_contract(
+    page: Page,
+    context: BrowserContext,
+    live_server,  # type: ignore[no-untyped-def]
+    advisor: User,
+    screenshot_dir: Path,
+    tmp_path: Path,
+) -> None:
+    base = live_server.url
+    page.set_viewport_size({"width": 800, "height": 1280})
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    context.set_offline(True)
+
+    page.get_by_role("link", name="+ Nouvelle visite").click()
+    ready(page)
+    page.get_by_label("Prénom").fill("Jeanne")
+    page.get_by_label("Nom *", exact=True).fill("Martin")
+    page.get_by_label("Adresse").fill("3 rue des Lilas")
+    page.get_by_label("Code postal").fill("44000")
+    page.get_by_label("Ville").fill("Nantes")
+    page.get_by_label("Date et heure").fill("2026-12-01T10:00")
+    page.get_by_label("Ménage-repassage").check()
+    page.get_by_role("button", name="Créer la visite").click()
+    page.wait_for_url(re.compile(r"/visites/[0-9a-f-]{36}/etapes/prospect/"))
+    ready(page)
+    expect(page.get_by_label("Prénom")).to_have_value("Jeanne")
+    capture_housekeeping(page)
+    shown = sell_on_the_tablet(page, screenshot_dir, "walk-in")
+    assert not Visit.objects.exists()  # nothing reached the server yet
+    kinds = [r["step"] for r in records(page)]
+    assert kinds[0] == "visit" and kinds[-3:] == ["quote", "contract", "signature"]
+
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    assert wait_until_sent(page, timeout=90) == []
+    assert Prospect.objects.count() == 1 and Visit.objects.count() == 1
+    visit = Visit.objects.get()
+    assert visit.status == VisitStatus.SIGNED and visit.agency == advisor.agencies.get()
+    quote = Quote.objects.get()
+    assert quote.status == QuoteStatus.SIGNED and quote.sequence == 1
+    assert quote.figures["monthly"]["ttc"].replace(".", ",") in shown.replace("\u202f", "")
+    contract = Contract.objects.get()
+    assert contract.early_start_requested and contract.signed_at
+    assert SignatureRequest.objects.get().status == SignatureStatus.SIGNED
+    assert_sealed(quote, tmp_path)
+    page.reload()
+    page.locator("html[data-sale-ready='1']").wait_for()
+    expect(page.locator("[data-sale-steps]")).to_contain_text(quote.reference)
+
+
+def test_a_prepared_visit_with_the_advisors_figure_is_sold_at_the_price_shown(
+    page: Page,
+    context: BrowserContext,
+    live_server,  # type: ignore[no-untyped-def]
+    advisor: User,
+    screenshot_dir: Path,
+    tmp_path: Path,
+) -> None:
+    visit = VisitFactory(
+        prospect__agency=advisor.agencies.get(),
+        prospect__consent_at=None,
+        advisor=advisor,
+        activities=["housekeeping"],
+    )
+    base = live_server.url
+    page.set_viewport_size({"width": 800, "height": 1280})
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    context.set_offline(True)
+    page.goto(f"{base}/visites/{visit.pk}/etapes/prospect/")
+    ready(page)
+    capture_housekeeping(page, proposed=225)
+    shown = sell_on_the_tablet(page, screenshot_dir, "prepared")
+
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    assert wait_until_sent(page, timeout=90) == []
+    quote = Quote.objects.get(visit=visit)
+    assert quote.figures["lines"][0]["minutes_per_week"] == 225  # 3 h 45, the advisor's
+    assert quote.figures["monthly"]["ttc"].replace(".", ",") in shown.replace("\u202f", "")
+    assert quote.status == QuoteStatus.SIGNED
+    assert_sealed(quote, tmp_path)
