@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from nomad_web.http import SYNC_HEADER
 
@@ -24,6 +24,8 @@ class ChaosConfig:
     fail_before: float = 0.0
     fail_after: float = 0.0
     max_delay_ms: int = 0
+    # A path whose first sync POST is refused (422) as a server-side validation would.
+    refuse_once: str = ""
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     injected: list[str] = field(default_factory=list)
 
@@ -33,7 +35,12 @@ _lock = threading.Lock()
 
 
 def chaos_reset(
-    *, seed: int = 0, fail_before: float = 0, fail_after: float = 0, max_delay_ms: int = 0
+    *,
+    seed: int = 0,
+    fail_before: float = 0,
+    fail_after: float = 0,
+    max_delay_ms: int = 0,
+    refuse_once: str = "",
 ) -> None:
     # In place: the tests hold a reference to CHAOS to read what was injected.
     with _lock:
@@ -42,6 +49,7 @@ def chaos_reset(
             fail_after,
             max_delay_ms,
         )
+        CHAOS.refuse_once = refuse_once
         CHAOS.rng = random.Random(seed)
         CHAOS.injected = []
 
@@ -54,9 +62,16 @@ class ChaosMiddleware:
         if request.method != "POST" or request.headers.get(SYNC_HEADER) != "1":
             return self.get_response(request)
         with _lock:
+            refuse = bool(CHAOS.refuse_once) and CHAOS.refuse_once in request.path
+            if refuse:
+                CHAOS.refuse_once = ""
             delay = CHAOS.rng.uniform(0, CHAOS.max_delay_ms) / 1000
             before = CHAOS.rng.random() < CHAOS.fail_before
             after = CHAOS.rng.random() < CHAOS.fail_after
+        if refuse:
+            CHAOS.injected.append("refused")
+            body = {"status": 422, "message": "Refusé (test)", "errors": {"priorities": ["Refusé"]}}
+            return JsonResponse(body, status=422)
         time.sleep(delay)
         if before:
             CHAOS.injected.append("before")

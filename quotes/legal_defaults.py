@@ -68,7 +68,9 @@ NO_PAYMENT_TITLE = "Aucun paiement pendant sept jours (article L221-10 du Code d
 NO_PAYMENT = """\
 Le prestataire ne peut recevoir aucun paiement ni aucune contrepartie, sous quelque forme que ce soit, de la part du client avant l'expiration d'un délai de sept jours à compter de la conclusion du contrat. Aucun chèque, aucune autorisation de prélèvement, aucun mandat ni aucune empreinte de carte bancaire n'est recueilli à la signature.
 """
-EARLY_START_TITLE = "Demande expresse d'exécution avant la fin du délai de rétractation (article L221-25)"
+EARLY_START_TITLE = (
+    "Demande expresse d'exécution avant la fin du délai de rétractation (article L221-25)"
+)
 EARLY_START = """\
 Je demande expressément que les prestations commencent avant la fin du délai de rétractation de quatorze jours.
 

@@ -72,9 +72,7 @@ def _result(result: DeviceResult) -> tuple[int, dict[str, Any]]:
 
 @require_GET
 @login_required
-def sale_page(
-    request: AuthenticatedHttpRequest, pk: int | uuid.UUID
-) -> HttpResponse:
+def sale_page(request: AuthenticatedHttpRequest, pk: int | uuid.UUID) -> HttpResponse:
     visit = get_visit_for_user(request, pk, template_ok=True)
     return render(request, "quotes/sale.html", {"visit": visit, "texts_json": json.dumps(_texts())})
 
@@ -115,9 +113,7 @@ def _texts() -> dict[str, str]:
 
 @require_POST
 @login_required
-def sale_quote(
-    request: AuthenticatedHttpRequest, pk: int | uuid.UUID
-) -> JsonResponse:
+def sale_quote(request: AuthenticatedHttpRequest, pk: int | uuid.UUID) -> JsonResponse:
     visit = get_visit_for_user(request, pk)
 
     def handle(client_uuid: uuid.UUID) -> tuple[int, dict[str, Any]]:
@@ -144,9 +140,7 @@ def sale_quote(
 
 @require_POST
 @login_required
-def sale_contract(
-    request: AuthenticatedHttpRequest, pk: int | uuid.UUID
-) -> JsonResponse:
+def sale_contract(request: AuthenticatedHttpRequest, pk: int | uuid.UUID) -> JsonResponse:
     visit = get_visit_for_user(request, pk)
 
     def handle(client_uuid: uuid.UUID) -> tuple[int, dict[str, Any]]:
@@ -172,9 +166,7 @@ def sale_contract(
 
 @require_POST
 @login_required
-def sale_signature(
-    request: AuthenticatedHttpRequest, pk: int | uuid.UUID
-) -> JsonResponse:
+def sale_signature(request: AuthenticatedHttpRequest, pk: int | uuid.UUID) -> JsonResponse:
     visit = get_visit_for_user(request, pk)
 
     def handle(client_uuid: uuid.UUID) -> tuple[int, dict[str, Any]]:

@@ -371,8 +371,15 @@ def test_it_estimates_keeps_the_override_and_its_reason(signed_in: Client, visit
     ):
         assert shown in summary, shown
 
-    # Changing an answer afterwards sends the visit back to capture.
+    # Changing an answer the estimate does not see keeps it (a quote made on it stands);
+    # one that changes the estimate sends the visit back to capture.
     signed_in.post(url(visit, "instructions"), meta(visit, priorities="Le salon"))
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.NEEDS_CAPTURED
+    signed_in.post(
+        url(visit, "ironing_extras"),
+        meta(visit, ironing_shirts_per_week="12", extras=["oven"], extras_frequency="every_4"),
+    )
     visit.refresh_from_db()
     assert visit.status == VisitStatus.IN_PROGRESS
 

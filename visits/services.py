@@ -159,8 +159,15 @@ def _write(
         visit.prospect.save()
     if visit.status == VisitStatus.SCHEDULED:
         _transition(visit, VisitStatus.IN_PROGRESS)
-    elif visit.status == VisitStatus.NEEDS_CAPTURED and step != "estimate" and changed:
-        # Changed needs make the estimate out of date: back to capture.
+    elif (
+        visit.status == VisitStatus.NEEDS_CAPTURED
+        and step != "estimate"
+        and changed
+        and _estimate_changed(visit)
+    ):
+        # Needs that change the estimate make it out of date: back to capture. A change
+        # the estimate does not see (instructions, access, the household) keeps it, so a
+        # quote made on it stands (the tablet decides the same, static/js/device-view.js).
         _transition(visit, VisitStatus.IN_PROGRESS)
     if complete and step not in visit.completed_steps:
         visit.completed_steps = [*visit.completed_steps, step]
@@ -193,6 +200,19 @@ def _write(
             changes=diff,
         )
     return WriteResult(visit=visit, changed=changed)
+
+
+def _estimate_changed(visit: Visit) -> bool:
+    """Whether the answers now give other minutes per week than the confirmed estimate."""
+
+    def minutes(estimate: Any) -> list[tuple[str, int]]:
+        return [(a["activity"], int(a["minutes_per_week"])) for a in estimate["activities"]]
+
+    try:
+        now = visit_estimate(visit=visit)
+    except ValueError:
+        return True  # the answers cannot be estimated any more
+    return not visit.estimate or minutes(now) != minutes(visit.estimate)
 
 
 def visit_require_consent(*, visit: Visit) -> None:

@@ -60,24 +60,32 @@ export function deviceView(data, list) {
     disabled_member: !!sale.household?.disabled_member,
     wants_immediate_advance: !!sale.immediate_advance,
   };
-  let confirmed = !!sale.estimate?.confirmed;
+  const estimateOf = (values) => {
+    try {
+      return estimate({ catalogues: data.catalogues, answers: values, min_minutes: data.min_minutes });
+    } catch (e) {
+      return null;
+    }
+  };
+  // The estimate confirmed last (on the server at preparation, or here), as the server
+  // keeps it: the visit stays "needs captured" while the answers still give it.
+  let confirmedAs = sale.estimate?.confirmed ? JSON.stringify(sale.estimate.activities) : null;
   let proposed = sale.estimate?.proposed_minutes ?? null;
   let reason = "";
   let changed = false;
+  const minutesOf = (result) => (result ? JSON.stringify(result.activities.map((a) => [a.activity, a.minutes_per_week])) : "");
   for (const record of mine) {
     if (record.step === "prospect") {
       prospect = prospectFrom(record.pairs, prospect);
-      confirmed = false; // any change of the needs or the household: confirm the estimate again
     } else if (record.step === "estimate") {
       const values = new Map(record.pairs);
       const given = String(values.get("proposed_minutes") ?? "").trim();
       proposed = given === "" ? null : Number(given);
       reason = String(values.get("override_reason") ?? "").trim();
-      confirmed = true;
+      confirmedAs = minutesOf(estimateOf(answers));
     } else if (!NOT_ANSWERS.has(record.step)) {
       answers = { ...answers, ...pairsToAnswers(record.pairs, data.catalogues) };
       changed = true;
-      confirmed = false;
     }
   }
   let result = null;
@@ -87,6 +95,7 @@ export function deviceView(data, list) {
   } catch (e) {
     error = e.message;
   }
+  const confirmed = confirmedAs !== null && confirmedAs === minutesOf(result);
   const estimated = result ? result.minutes_per_week : 0;
   // As visits.services.visit_confirm_estimate: no figure, or the same, keeps the estimate.
   const minutes = proposed === null || proposed === estimated ? estimated : proposed;

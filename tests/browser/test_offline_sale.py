@@ -3,13 +3,16 @@ walk-in (or a prepared visit) to a signed contract, then the server seals it."""
 
 from __future__ import annotations
 
+import random
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from nomad_web.chaos import CHAOS, chaos_reset
 from organisation.models import Role, User
 from quotes.legal_defaults import legal_texts_load
 from quotes.models import Contract, Document, DocumentKind, LegalText, Quote, QuoteStatus
@@ -24,7 +27,7 @@ from tests.browser.offline_helpers import (
 )
 from tests.factories import AgencyFactory, UserFactory, VisitFactory, make_price_list
 from visits.catalogue import catalogue_load_default
-from visits.models import Prospect, Visit, VisitStatus
+from visits.models import Conflict, Prospect, Submission, Visit, VisitStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -210,3 +213,107 @@ def test_a_prepared_visit_with_the_advisors_figure_is_sold_at_the_price_shown(
     assert quote.figures["monthly"]["ttc"].replace(".", ",") in shown.replace("\u202f", "")
     assert quote.status == QuoteStatus.SIGNED
     assert_sealed(quote, tmp_path)
+
+
+WAITING = """async () => {
+  const m = await import('/static/js/sync.js');
+  const list = await m.records();
+  return list.map((r) => ({id: r.id, step: r.step, state: r.state,
+    blocked: m.waitingFor(r, list).map((b) => b.step)}));
+}"""
+
+
+def settled(page: Page, timeout: float = 60) -> list[dict[str, object]]:
+    """Replay until nothing can be sent: what is left is refused, in conflict, or waiting
+    for a refused write."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = page.evaluate(WAITING)
+        if not any(r["state"] == "pending" and not r["blocked"] for r in left):
+            return left
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still sendable after {timeout}s: {left}")
+        page.evaluate(
+            "async () => { const m = await import('/static/js/sync.js'); await m.replay(); }"
+        )
+        page.wait_for_timeout(300)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_chaos_on_the_whole_sale_loses_nothing_and_duplicates_nothing(
+    page: Page,
+    context: BrowserContext,
+    live_server,  # type: ignore[no-untyped-def]
+    advisor: User,
+    screenshot_dir: Path,
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    visit = VisitFactory(
+        prospect__agency=advisor.agencies.get(),
+        prospect__consent_at=None,
+        advisor=advisor,
+        activities=["housekeeping"],
+    )
+    base = live_server.url
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    context.set_offline(True)
+    page.goto(f"{base}/visites/{visit.pk}/etapes/prospect/")
+    ready(page)
+    capture_housekeeping(page, proposed=rng.choice([None, 210, 240]))
+    sell_on_the_tablet(page, screenshot_dir, f"chaos-{seed}")
+    queued = records(page)
+    assert [r["step"] for r in queued][-3:] == ["quote", "contract", "signature"]
+
+    refuse = rng.random() < 0.5
+    chaos_reset(
+        seed=seed,
+        fail_before=rng.uniform(0, 0.3),
+        fail_after=rng.uniform(0, 0.3),
+        max_delay_ms=rng.choice([0, 100, 300]),
+        refuse_once="/etapes/instructions/" if refuse else "",
+    )
+    try:
+        context.set_offline(False)
+        for _ in range(rng.randint(0, 3)):
+            page.evaluate("() => window.dispatchEvent(new Event('online'))")
+            page.wait_for_timeout(rng.randint(0, 300))
+            if rng.random() < 0.5:
+                page.reload()  # during the replay
+                ready(page)
+            if rng.random() < 0.3:
+                context.set_offline(True)
+                page.wait_for_timeout(rng.randint(50, 300))
+                context.set_offline(False)
+        left = settled(page, timeout=90)
+        if refuse:
+            # The refused step holds the sale back; nothing was issued meanwhile.
+            states = {r["step"]: (r["state"], r["blocked"]) for r in left}
+            assert states["instructions"][0] == "rejected", left
+            for step in ("quote", "contract", "signature"):
+                assert states[step][0] == "pending" and states[step][1], left
+            assert not Quote.objects.filter(visit=visit).exists()
+            # The advisor corrects it: the sale goes on.
+            page.goto(f"{base}/visites/{visit.pk}/etapes/instructions/")
+            ready(page)
+            expect(page.get_by_label("Priorités")).to_have_value("La cuisine")
+            submit_step(page)
+        left = settled(page, timeout=90)
+    finally:
+        injected = list(CHAOS.injected)
+        chaos_reset()
+    print(f"seed {seed}: {len(queued)} writes, refused={refuse}, injected={injected}")
+    conflicts = [(c.step, c.mine, c.theirs) for c in Conflict.objects.filter(visit=visit)]
+    assert conflicts == [], conflicts
+    assert left == []
+    # 0 lost, 0 duplicated: one quote, one contract, one signature, every write answered once.
+    received = {str(s.client_uuid) for s in Submission.objects.filter(visit=visit)}
+    kept = {r["id"] for r in queued if not (refuse and r["step"] == "instructions")}
+    assert kept <= received
+    quote = Quote.objects.get(visit=visit)
+    assert quote.status == QuoteStatus.SIGNED and quote.sequence == 1
+    assert Contract.objects.filter(quote__visit=visit).count() == 1
+    assert SignatureRequest.objects.filter(status=SignatureStatus.SIGNED).count() == 1
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.SIGNED

@@ -24,7 +24,7 @@ def get_visit_for_user(
         if not template_ok:
             raise Http404
         return template_visit(request)
-    lookup = {"uuid": pk} if isinstance(pk, uuid.UUID) else {"pk": pk}
+    lookup: dict[str, int | uuid.UUID] = {"uuid": pk} if isinstance(pk, uuid.UUID) else {"pk": pk}
     return get_for_user_or_404(
         Visit.objects.select_related("prospect", "agency__brand", "advisor"),
         request.user,

@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET
 
 from nomad_web.http import AuthenticatedHttpRequest
 from organisation.models import Agency, Role
-from visits.models import Visit
 from privacy.selectors import hidden_answer_keys
 from quotes.selectors import price_list_as_data, sale_prepared_data, signing_urls
+from visits.models import Visit
 from visits.selectors import agenda_visits
 from visits.services import visit_catalogues
 from visits.steps import visit_steps
