@@ -65,9 +65,18 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 @admin.register(Quote)
 class QuoteAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "brand", "visit", "status", "quote_date", "valid_until"]
-    list_filter = ["status", "brand"]
-    search_fields = ["number", "visit__prospect__last_name"]
+    list_display = [
+        "__str__",
+        "brand",
+        "visit",
+        "status",
+        "quote_date",
+        "valid_until",
+        "device_reference",
+        "older_price_list",
+    ]
+    list_filter = ["status", "brand", "older_price_list"]
+    search_fields = ["number", "device_reference", "visit__prospect__last_name"]
 
 
 @admin.register(Contract)

@@ -33,11 +33,10 @@ from quotes.models import Contract, PriceList, Quote, QuoteStatus
 from quotes.selectors import price_list_in_force, sale_inputs
 from quotes.services import QuoteError, contract_create, quote_fill_from_model, quote_number
 from visits.models import Conflict, Visit, VisitStatus
+from visits.submissions import submission_time
 
 # BRAND-TDEVICECODE-SEQUENCE, e.g. MN-T7K3QX9TA-0007 (see static/js/sale.js).
 DEVICE_REFERENCE = re.compile(r"^(?P<prefix>[A-Z0-9]{1,10})-T[0-9A-Z]{8}-\d{4,6}$")
-# A tablet clock slightly ahead of ours is not a reason to refuse a sale.
-CLOCK_TOLERANCE = timedelta(minutes=10)
 
 
 @dataclass
@@ -50,19 +49,11 @@ class DeviceResult:
 
 
 def capture_time(value: str) -> datetime:
-    """A time the tablet recorded, refused when unreadable, in the future or too old."""
+    """A time the tablet recorded (see ``visits.submissions.submission_time``)."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        raise QuoteError(_("The time recorded on the tablet is unreadable.")) from None
-    if not timezone.is_aware(parsed):
-        raise QuoteError(_("The time recorded on the tablet has no time zone."))
-    now = timezone.now()
-    if parsed > now + CLOCK_TOLERANCE:
-        raise QuoteError(_("The tablet's clock is ahead of the server's: set it right."))
-    if parsed < now - timedelta(days=settings.NOMAD_OFFLINE_MAX_DAYS + 1):
-        raise QuoteError(_("This was recorded on the tablet too long ago to be accepted."))
-    return parsed
+        return submission_time(value)
+    except ValueError as exc:
+        raise QuoteError(str(exc)) from None
 
 
 def model_differences(mine: Any, theirs: Any, path: str = "") -> dict[str, tuple[Any, Any]]:

@@ -106,7 +106,12 @@ def evidence_record(*, request: SignatureRequest, documents: dict[str, Document]
     times["sealed_at"] = timezone.now().isoformat()
     return {
         "request": {"id": request.pk, "provider": request.provider, "status": request.status},
-        "contract": {"id": request.contract_id, "quote": request.contract.quote.reference},
+        # The final number and the tablet's reference the client saw before the sync.
+        "contract": {
+            "id": request.contract_id,
+            "quote": request.contract.quote.reference,
+            "tablet_reference": request.contract.quote.device_reference,
+        },
         "signer": evidence.get(
             "signer",
             {"first_name": request.signer_first_name, "last_name": request.signer_last_name},

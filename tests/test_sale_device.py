@@ -363,3 +363,19 @@ def test_a_sale_conflict_is_shown_and_set_aside(
     assert client.post(f"/conflits/{conflict.pk}/", {"all": "theirs"}).status_code == 302
     conflict.refresh_from_db()
     assert not conflict.is_open and not Quote.objects.filter(visit=visit).exists()
+
+
+def test_the_manager_sees_a_quote_made_on_an_older_price_list(
+    tablet: Client, agency: Agency, client: Client
+) -> None:
+    visit = make_visit_ready_to_quote(agency)
+    model = tablet_model(visit, _reference(visit, 1))
+    old = PriceList.objects.get(brand=agency.brand)
+    old.effective_to = timezone.localdate() - timedelta(days=1)
+    old.save()
+    make_price_list(agency.brand, effective_from=timezone.localdate(), housekeeping="30.00")
+    tablet.post(f"/visites/{visit.pk}/vente/devis/", quote_post(visit, model, uuid.uuid4()), **SYNC)
+    quote = Quote.objects.get(visit=visit)
+    client.force_login(UserFactory(role=Role.MANAGER, agencies=[agency]))
+    page = client.get(f"/devis/{quote.pk}/").content.decode()
+    assert "ancienne grille" in page and quote.device_reference in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,11 +10,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from organisation.models import Agency, User
 from tests.factories import VisitFactory
 from visits.catalogue import catalogue_current
-from visits.models import CatalogueVersion, Visit, VisitStatus
+from visits.models import CatalogueVersion, Prospect, Visit, VisitStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +124,30 @@ def test_it_records_the_prospect_and_consent_then_goes_on(
     )
     assert visit.status == VisitStatus.IN_PROGRESS and visit.version == 2
     assert "prospect" in visit.completed_steps
+
+
+def test_a_consent_given_offline_keeps_the_tablets_time(
+    signed_in: Client, visit_before_consent: Visit
+) -> None:
+    visit = visit_before_consent
+    given = timezone.now() - timedelta(hours=3)
+    data = {
+        "first_name": "Marie",
+        "last_name": "Lambert",
+        "address": "3 rue Crébillon",
+        "postal_code": "44000",
+        "city": "Nantes",
+        "adults": "1",
+        "dependent_children": "0",
+        "members_over_65": "0",
+        "consent": "on",
+        "captured_at": given.isoformat(),
+    }
+    response = signed_in.post(url(visit, "prospect"), meta(visit, **data))
+    assert response.status_code == 303
+    prospect = Prospect.objects.get(pk=visit.prospect_id)
+    assert prospect.consent_at == given
+    assert prospect.consent_received_at and prospect.consent_received_at > given
 
 
 def test_it_requires_consent_before_anything_is_recorded(

@@ -24,7 +24,15 @@ ROOM_FREQUENCIES = [
     ("never", _("Not to do")),
 ]
 # Fields a step form posts besides the answers themselves.
-META_FIELDS = {"csrfmiddlewaretoken", "base_version", "catalogue_versions", "submission_id", "op"}
+# "captured_at": when the tablet recorded the write (the outbox adds it to every send).
+META_FIELDS = {
+    "csrfmiddlewaretoken",
+    "base_version",
+    "catalogue_versions",
+    "submission_id",
+    "captured_at",
+    "op",
+}
 MAX_ROOMS = 40
 POSTAL_CODE = RegexValidator(r"^\d{5}$", _("A postal code has 5 digits."))
 

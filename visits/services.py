@@ -62,6 +62,8 @@ class WriteContext:
     user: User | None = None
     device_id: str = ""
     client_uuid: uuid.UUID | None = None
+    #: When the tablet recorded the write (None: now, online).
+    captured_at: datetime | None = None
 
 
 @dataclass
@@ -314,12 +316,19 @@ def visit_save_prospect(
     visit = _lock(visit)
     prospect = visit.prospect
     if consent_given and not prospect.consent_at:
-        # Consent is a fact of this moment, not a value that can conflict.
-        prospect.consent_at = timezone.now()
+        # Consent is a fact of the moment it was given, not a value that can conflict.
+        prospect.consent_received_at = timezone.now()
+        prospect.consent_at = ctx.captured_at or prospect.consent_received_at
         prospect.consent_text_version = consent_text_version
         prospect.consent_by = ctx.user
         prospect.save(
-            update_fields=["consent_at", "consent_text_version", "consent_by", "updated_at"]
+            update_fields=[
+                "consent_at",
+                "consent_received_at",
+                "consent_text_version",
+                "consent_by",
+                "updated_at",
+            ]
         )
         audit_record(
             user=ctx.user,

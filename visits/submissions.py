@@ -6,10 +6,13 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse, QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nomad_web.http import DEVICE_HEADER, SYNC_HEADER
@@ -24,9 +27,31 @@ __all__ = [
     "submission_lock_visit",
     "submission_previous",
     "submission_record",
+    "submission_time",
 ]
 # Fields that differ between two sends of the same submission.
 _VOLATILE = {"csrfmiddlewaretoken"}
+
+
+# A tablet clock slightly ahead of ours is not a reason to refuse what it recorded.
+CLOCK_TOLERANCE = timedelta(minutes=10)
+
+
+def submission_time(value: str) -> datetime:
+    """A time the tablet recorded; ValueError (a message for the advisor) when unreadable,
+    in the future or older than the offline limit."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        raise ValueError(_("The time recorded on the tablet is unreadable.")) from None
+    if not timezone.is_aware(parsed):
+        raise ValueError(_("The time recorded on the tablet has no time zone."))
+    now = timezone.now()
+    if parsed > now + CLOCK_TOLERANCE:
+        raise ValueError(_("The tablet's clock is ahead of the server's: set it right."))
+    if parsed < now - timedelta(days=settings.NOMAD_OFFLINE_MAX_DAYS + 1):
+        raise ValueError(_("This was recorded on the tablet too long ago to be accepted."))
+    return parsed
 
 
 def submission_hash(data: QueryDict) -> str:

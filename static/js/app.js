@@ -130,6 +130,13 @@ async function start() {
   document.documentElement.dataset.offlineReady = "1";
 }
 
+// An htmx navigation that cannot reach the network (offline, or the network gave up)
+// becomes a full page load, which the service worker answers from the prepared copy.
+document.addEventListener("htmx:sendError", (event) => {
+  const config = event.detail.requestConfig;
+  if (config && config.verb === "get" && config.path) window.location.assign(config.path);
+});
+
 // Move focus to the swapped region after an htmx swap, for screen readers.
 document.addEventListener("htmx:afterSwap", (event) => {
   const heading = event.detail.target.querySelector("h2, h1");

@@ -103,6 +103,8 @@ export async function send(record, token, device) {
   const body = new URLSearchParams(record.pairs.filter(([name]) => name !== "csrfmiddlewaretoken"));
   body.append("csrfmiddlewaretoken", token);
   body.set("submission_id", record.id);
+  // When it was recorded on the tablet: the time of the fact (a consent, a signature…).
+  body.set("captured_at", record.createdAt);
   const response = await fetch(record.url, {
     method: "POST", body, credentials: "same-origin", cache: "no-store",
     headers: { "X-Nomad-Sync": "1", "X-Nomad-Device": device, "X-CSRFToken": token },

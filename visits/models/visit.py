@@ -55,6 +55,9 @@ class Prospect(models.Model):
         _("wants the URSSAF immediate advance"), default=False
     )
     consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    # consent_at is when it was given (on the tablet's clock when recorded offline);
+    # this is when the server received it.
+    consent_received_at = models.DateTimeField(_("consent received at"), null=True, blank=True)
     consent_text_version = models.CharField(
         _("version of the consent text shown"), max_length=20, blank=True
     )

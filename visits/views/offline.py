@@ -154,7 +154,13 @@ def preparation(request: AuthenticatedHttpRequest) -> JsonResponse:
         entries.append(
             {"id": visit.pk, "version": visit.version, "label": str(visit.prospect), "urls": urls}
         )
-    pages = [agenda, f"{agenda}?view=week"]
+    # Every page the menu leads to, so that no link of the app ends offline on nothing.
+    pages = [agenda, f"{agenda}?view=week", reverse("visits:conflict_list")]
+    for offset in range(days):
+        day = (today + timedelta(days=offset)).isoformat()
+        pages += [f"{agenda}?date={day}", f"{agenda}?view=day&date={day}"]
+        pages.append(f"{agenda}?view=week&date={day}")
+    pages.append(reverse("announcements:list"))
     if request.user.role in (Role.ADVISOR, Role.MANAGER):
         pages.append(reverse("visits:visit_create"))
     return JsonResponse({"pages": pages, "visits": entries, "templates": _template_urls(request)})

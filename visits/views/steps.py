@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -53,6 +54,7 @@ from visits.submissions import (
     submission_lock_visit,
     submission_previous,
     submission_record,
+    submission_time,
 )
 from visits.views.access import get_visit_for_user
 
@@ -231,7 +233,18 @@ def _context(request: AuthenticatedHttpRequest, data: QueryDict) -> WriteContext
         user=request.user,
         device_id=request.headers.get(DEVICE_HEADER, "")[:64],
         client_uuid=client_uuid,
+        captured_at=_captured_at(data.get("captured_at", "")),
     )
+
+
+def _captured_at(value: str) -> datetime | None:
+    """The tablet's time of the write, when it is one we can believe (else the server's)."""
+    if not value:
+        return None
+    try:
+        return submission_time(value)
+    except ValueError:
+        return None
 
 
 def _invalid(
