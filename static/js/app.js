@@ -4,6 +4,7 @@ import { earliestRetry, forVisit, records, replay, status, STATES } from "./sync
 import { initStepForms } from "./offline-forms.js";
 import { prepare, preparedVisits, purgeStale } from "./prepare.js";
 import { initWalkInForm, listWalkIns } from "./walk-in.js";
+import { initSummary } from "./summary.js";
 
 const indicator = document.getElementById("sync");
 const texts = indicator ? JSON.parse(indicator.dataset.texts) : {};
@@ -125,6 +126,7 @@ async function start() {
     initWalkInForm();
     await listWalkIns().catch(() => {});
     await initStepForms();
+    await initSummary().catch(() => {});
     await sync();
   }
   document.documentElement.dataset.offlineReady = "1";

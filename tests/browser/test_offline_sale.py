@@ -204,6 +204,14 @@ def test_a_prepared_visit_with_the_advisors_figure_is_sold_at_the_price_shown(
     page.goto(f"{base}/visites/{visit.pk}/etapes/prospect/")
     ready(page)
     capture_housekeeping(page, proposed=225)
+    # The summary shows the visit as the tablet knows it, not as it was prepared.
+    page.locator("html[data-summary-ready='1']").wait_for()
+    summary = page.locator("main")
+    expect(summary).to_contain_text("La cuisine")  # the priorities typed offline
+    expect(summary).to_contain_text("Appartement")
+    expect(summary).to_contain_text("3 h 45")
+    expect(page.locator("[data-summary-rooms]")).to_contain_text("Cuisine")
+    page.screenshot(path=str(screenshot_dir / "prepared-summary-800x1280.png"), full_page=True)
     shown = sell_on_the_tablet(page, screenshot_dir, "prepared")
 
     context.set_offline(False)

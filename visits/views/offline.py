@@ -45,6 +45,7 @@ SHELL_STATIC = [
     "js/device-view.js",
     "js/sale.js",
     "js/walk-in.js",
+    "js/summary.js",
     # The quote and contract drawn on the tablet (the same templates as the PDF).
     "js/document-model.js",
     "js/typography.js",

@@ -4,6 +4,7 @@ from. Without JavaScript: 303 to the next step. With htmx: the next step's parti
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -141,7 +142,15 @@ class StepPage:
             return self._estimate_context(None)
         # A blank visit (prepared for offline walk-ins) has no quote to look up.
         quote = None if self.visit._state.adding else self.visit.quotes.first()
-        return {"sections": self._summary(), "quote": quote}
+        texts = {
+            "yes": _("Yes"),
+            "no": _("No"),
+            "onDevice": _(
+                "As entered on this tablet (%(n)s entries not sent yet): estimate %(estimate)s "
+                "per week, proposed %(proposed)s."
+            ),
+        }
+        return {"sections": self._summary(), "quote": quote, "summary_texts": json.dumps(texts)}
 
     def _prospect_context(self, form: ProspectForm) -> dict[str, Any]:
         consent_text = legal_text_current(kind=LegalTextKind.CONSENT)
