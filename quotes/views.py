@@ -25,6 +25,8 @@ from quotes.services import (
     quote_issue,
     quote_revise,
 )
+from signatures.models import Provider
+from signatures.providers import provider_key_for
 from visits.views.access import get_visit_for_user
 
 
@@ -54,6 +56,7 @@ def _render_quote(
         "can_revise": quote.status == QuoteStatus.ISSUED and contract is None,
         "can_contract": quote.status in (QuoteStatus.ISSUED, QuoteStatus.SIGNED)
         and contract is None,
+        "signs_on_site": provider_key_for(agency=quote.visit.agency) == Provider.ONSITE,
     }
     template = "quotes/partials/quote.html" if request.htmx else "quotes/quote.html"
     return render(request, template, context, status=status)
