@@ -16,6 +16,7 @@ import time
 from datetime import datetime
 from datetime import time as clock
 from pathlib import Path
+from typing import Any
 
 from _common import ROOT, django_setup, median, percentile, record
 
@@ -95,6 +96,21 @@ def main() -> None:
         server.wait(timeout=20)
 
 
+def sign_in_and_prepare(page: Any, base: str) -> None:
+    """The demo advisor signs in, the service worker takes the page, the day is prepared."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_login", "conseiller@demo.test")
+    page.fill("#id_password", "nomad-demo")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{base}/agenda/")
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    page.reload()
+    page.locator("html[data-offline-ready='1']").wait_for()
+    print("  preparing the day…", flush=True)
+    page.click("button[data-period=day]")
+    page.locator("[data-prepare-status]", has_text="disponible").wait_for(timeout=120000)
+
+
 def measure(base: str, visit_id: int) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -102,17 +118,7 @@ def measure(base: str, visit_id: int) -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(locale="fr-FR", viewport={"width": 768, "height": 1024})
         page = context.new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("#id_login", "conseiller@demo.test")
-        page.fill("#id_password", "nomad-demo")
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{base}/agenda/")
-        page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-        page.reload()
-        page.locator("html[data-offline-ready='1']").wait_for()
-        print("  preparing the day…", flush=True)
-        page.click("button[data-period=day]")
-        page.locator("[data-prepare-status]", has_text="disponible").wait_for(timeout=60000)
+        sign_in_and_prepare(page, base)
 
         context.set_offline(True)
         url = f"{base}/visites/{visit_id}/etapes/dwelling/"

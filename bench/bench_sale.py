@@ -20,7 +20,7 @@ from datetime import time as clock
 from pathlib import Path
 
 from _common import ROOT, django_setup, median, record
-from bench_offline import CHROMIUM_ARGS, free_port
+from bench_offline import CHROMIUM_ARGS, free_port, sign_in_and_prepare
 
 RUNS = 10
 
@@ -76,7 +76,8 @@ def measure(base: str, visit_ids: list[int]) -> None:
     from playwright.sync_api import sync_playwright
 
     from quotes.models import Document, DocumentKind
-    from tests.browser.test_offline_sale import capture_housekeeping, draw_signature
+    from tests.browser.offline_helpers import draw_signature
+    from tests.browser.test_offline_sale import capture_housekeeping
 
     to_signed: list[float] = []
     to_sealed: list[float] = []
@@ -85,17 +86,7 @@ def measure(base: str, visit_ids: list[int]) -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(locale="fr-FR", viewport={"width": 800, "height": 1280})
         page = context.new_page()
-        page.goto(f"{base}/accounts/login/")
-        page.fill("#id_login", "conseiller@demo.test")
-        page.fill("#id_password", "nomad-demo")
-        page.click("main button[type=submit]")
-        page.wait_for_url(f"{base}/agenda/")
-        page.evaluate("async () => { await navigator.serviceWorker.ready; }")
-        page.reload()
-        page.locator("html[data-offline-ready='1']").wait_for()
-        print("  preparing the day…", flush=True)
-        page.click("button[data-period=day]")
-        page.locator("[data-prepare-status]", has_text="disponible").wait_for(timeout=120000)
+        sign_in_and_prepare(page, base)
         for n, visit_id in enumerate(visit_ids, start=1):
             context.set_offline(True)
             page.goto(f"{base}/visites/{visit_id}/etapes/prospect/")

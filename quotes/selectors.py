@@ -49,29 +49,7 @@ def quote_current_for_visit(*, visit: Visit) -> Quote | None:
 def price_list_as_data(*, agency: Agency, on: date) -> dict[str, Any] | None:
     """The price list in force as plain data, for the device's offline quote preview."""
     price_list = price_list_in_force(agency=agency, on=on)
-    if price_list is None:
-        return None
-    return {
-        "name": price_list.name,
-        "prices": {
-            p.activity: {
-                "label": p.label,
-                "hourly_price_ht": str(p.hourly_price_ht),
-                "vat_rate": str(p.vat_rate),
-            }
-            for p in price_list.prices.all()
-        },
-        "fees": [
-            {
-                "code": f.code,
-                "label": f.label,
-                "recurrence": f.recurrence,
-                "amount_ht": str(f.amount_ht),
-                "vat_rate": str(f.vat_rate),
-            }
-            for f in price_list.fees.all()
-        ],
-    }
+    return None if price_list is None else price_list_data(price_list=price_list)
 
 
 def signing_urls(*, visit: Visit) -> list[str]:

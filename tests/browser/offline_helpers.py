@@ -68,3 +68,18 @@ def submit_step(page: Page) -> None:
     page.get_by_role("button", name="Enregistrer et continuer").click()
     page.wait_for_url(lambda url: url != before)
     ready(page)
+
+
+def draw_signature(page: Page) -> None:
+    """The client signs in the pad with the mouse (a zigzag: enough ink to count)."""
+    page.evaluate(
+        "() => document.querySelector('#signature-pad').scrollIntoView({block: 'center'})"
+    )
+    box = page.locator("#signature-pad").bounding_box()
+    assert box is not None
+    x, y = box["x"] + 30, box["y"] + box["height"] / 3
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(30):
+        page.mouse.move(x + i * 15, y + (25 if i % 2 else -25), steps=4)
+    page.mouse.up()

@@ -19,6 +19,7 @@ from quotes.legal_defaults import legal_texts_load
 from quotes.models import Contract, Document, DocumentKind, LegalText, Quote, QuoteStatus
 from signatures.models import SignatureRequest, SignatureStatus
 from tests.browser.offline_helpers import (
+    draw_signature,
     prepare_day,
     ready,
     records,
@@ -40,20 +41,6 @@ def advisor(db: None) -> User:
     agency = AgencyFactory()
     make_price_list(agency.brand)
     return UserFactory(role=Role.ADVISOR, agencies=[agency], email="camille@example.test")
-
-
-def draw_signature(page: Page) -> None:
-    page.evaluate(
-        "() => document.querySelector('#signature-pad').scrollIntoView({block: 'center'})"
-    )
-    box = page.locator("#signature-pad").bounding_box()
-    assert box is not None
-    x, y = box["x"] + 30, box["y"] + box["height"] / 3
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for i in range(30):
-        page.mouse.move(x + i * 15, y + (25 if i % 2 else -25), steps=4)
-    page.mouse.up()
 
 
 def capture_housekeeping(page: Page, *, proposed: int | None = None) -> None:

@@ -11,24 +11,17 @@ from quotes.models import Document, DocumentKind, LegalText
 from quotes.services import contract_create, quote_create_draft, quote_issue
 from signatures.models import SignatureRequest, SignatureStatus
 from signatures.seal import seal_validate
-from tests.browser.offline_helpers import prepare_day, ready, records, sign_in, wait_until_sent
+from tests.browser.offline_helpers import (
+    draw_signature,
+    prepare_day,
+    ready,
+    records,
+    sign_in,
+    wait_until_sent,
+)
 from tests.factories import AgencyFactory, UserFactory, make_price_list, make_visit_ready_to_quote
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _draw(page: Page) -> None:
-    page.evaluate(
-        "() => document.querySelector('#signature-pad').scrollIntoView({block: 'center'})"
-    )
-    box = page.locator("#signature-pad").bounding_box()
-    assert box is not None
-    x, y = box["x"] + 30, box["y"] + box["height"] / 3
-    page.mouse.move(x, y)
-    page.mouse.down()
-    for i in range(30):
-        page.mouse.move(x + i * 15, y + (25 if i % 2 else -25), steps=4)
-    page.mouse.up()
 
 
 def test_it_signs_offline_then_the_server_seals_it(
@@ -65,7 +58,7 @@ def test_it_signs_offline_then_the_server_seals_it(
     expect(page.get_by_text("La signature est absente")).to_be_visible()
     assert records(page) == []
 
-    _draw(page)
+    draw_signature(page)
     page.get_by_role("button", name="Signer", exact=True).click()
     expect(page.get_by_text("Signature enregistrée sur cette tablette")).to_be_visible()
     assert [r["step"] for r in records(page)] == ["signature"]
