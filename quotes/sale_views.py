@@ -82,6 +82,7 @@ def _texts() -> dict[str, str]:
     return {
         "notPrepared": _("This visit was not prepared on this tablet: prepare the day first."),
         "notConfirmed": _("Confirm the estimate before making the quote."),
+        "openEstimate": _("Open the estimate"),
         "makeQuote": _("Make the quote"),
         "issueQuote": _("Issue the quote"),
         "makeContract": _("Make the contract"),

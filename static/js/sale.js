@@ -220,7 +220,7 @@ async function draw() {
     if (!data.sale?.price_list || !view.estimate.confirmed) {
       error.textContent = data.sale?.price_list ? texts.notConfirmed : texts.notPrepared;
       error.hidden = false;
-      show(actions, link(texts.notConfirmed, root.dataset.estimateUrl));
+      show(actions, link(texts.openEstimate, root.dataset.estimateUrl));
       documentBox.hidden = true;
       return;
     }
