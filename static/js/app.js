@@ -28,7 +28,7 @@ async function refreshIndicator() {
     problem.append(a);
   } else if (s.conflicts.length || s.rejected.length) {
     const a = document.createElement("a");
-    a.href = s.conflicts[0]?.conflictUrl || `/visites/${s.rejected[0].visitId}/etapes/${s.rejected[0].step}/`;
+    a.href = s.conflicts[0]?.conflictUrl || correctionUrl(s.rejected[0]);
     a.textContent = s.conflicts.length ? fmt(texts.conflicts, { n: s.conflicts.length }) : fmt(texts.rejected, { n: s.rejected.length });
     problem.append(a);
   } else if (s.lastError && s.waiting) {
@@ -36,6 +36,13 @@ async function refreshIndicator() {
   }
   indicator.hidden = false;
   await decorateVisits();
+}
+
+// Where a refused write is corrected: its step, the sale page, or a new visit's first step.
+function correctionUrl(record) {
+  if (["quote", "contract", "signature"].includes(record.kind)) return `/visites/${record.visitId}/vente/`;
+  if (record.kind === "visit") return `/visites/${record.visitId}/etapes/prospect/`;
+  return `/visites/${record.visitId}/etapes/${record.step}/`;
 }
 
 async function decorateVisits() {

@@ -254,7 +254,9 @@ async function draw() {
     show(actions, [p, button(texts.makeContract, () => makeContract(state, box.checked))]);
     return;
   }
-  documentBox.innerHTML = renderDocument("contract", sale.contract.model, { number });
+  // The client reads both before signing both: the quote ("bon pour accord") and the contract.
+  documentBox.innerHTML = renderDocument("quote", sale.quote.model, { number })
+    + renderDocument("contract", sale.contract.model, { number });
   documentBox.hidden = false;
   if (!sale.signature) {
     show(actions, []);

@@ -83,6 +83,8 @@ def sell_on_the_tablet(page: Page, screenshot_dir: Path, name: str) -> str:
     expect(page.locator("[data-sale-steps]")).to_contain_text("Émis sur cette tablette")
     page.get_by_label(re.compile("Le client demande expressément")).check()
     page.get_by_role("button", name="Établir le contrat").click()
+    # What the client reads before signing: the whole quote and the whole contract.
+    expect(document).to_contain_text("Devis de prestations de services à la personne")
     expect(document).to_contain_text("Formulaire de rétractation")
     expect(document).to_contain_text("Conditions générales")
     expect(document).to_contain_text("Je demande expressément")
