@@ -43,6 +43,16 @@ def advisor(db: None) -> User:
     return UserFactory(role=Role.ADVISOR, agencies=[agency], email="camille@example.test")
 
 
+def new_visit(advisor: User) -> Visit:
+    """A housekeeping visit of the advisor's, before consent: the advisor does it all."""
+    return VisitFactory(
+        prospect__agency=advisor.agencies.get(),
+        prospect__consent_at=None,
+        advisor=advisor,
+        activities=["housekeeping"],
+    )
+
+
 def capture_housekeeping(page: Page, *, proposed: int | None = None) -> None:
     """From the prospect step to the summary, as an advisor would fill it in."""
     page.get_by_label("Le prospect accepte").check()
@@ -179,12 +189,7 @@ def test_a_prepared_visit_with_the_advisors_figure_is_sold_at_the_price_shown(
     screenshot_dir: Path,
     tmp_path: Path,
 ) -> None:
-    visit = VisitFactory(
-        prospect__agency=advisor.agencies.get(),
-        prospect__consent_at=None,
-        advisor=advisor,
-        activities=["housekeeping"],
-    )
+    visit = new_visit(advisor)
     base = live_server.url
     page.set_viewport_size({"width": 800, "height": 1280})
     sign_in(page, base, advisor.email)
@@ -247,12 +252,7 @@ def test_chaos_on_the_whole_sale_loses_nothing_and_duplicates_nothing(
     seed: int,
 ) -> None:
     rng = random.Random(seed)
-    visit = VisitFactory(
-        prospect__agency=advisor.agencies.get(),
-        prospect__consent_at=None,
-        advisor=advisor,
-        activities=["housekeeping"],
-    )
+    visit = new_visit(advisor)
     base = live_server.url
     sign_in(page, base, advisor.email)
     prepare_day(page)
@@ -323,12 +323,7 @@ def test_a_quote_issued_offline_while_the_needs_changed_elsewhere_is_a_conflict(
     advisor: User,
     screenshot_dir: Path,
 ) -> None:
-    visit = VisitFactory(
-        prospect__agency=advisor.agencies.get(),
-        prospect__consent_at=None,
-        advisor=advisor,
-        activities=["housekeeping"],
-    )
+    visit = new_visit(advisor)
     base = live_server.url
     options = {"locale": "fr-FR", "viewport": {"width": 800, "height": 1280}}
     first, second = browser.new_context(**options), browser.new_context(**options)
