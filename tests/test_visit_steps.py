@@ -449,3 +449,22 @@ def test_it_renders_steps_with_the_same_queries_whatever_the_rooms(
         with CaptureQueriesContext(connection) as queries:
             signed_in.get(url(visit, step))
         assert len(queries) <= 12, (step, [q["sql"] for q in queries])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"base_version": ""}, "quelle version"),
+        ({"base_version": "v2"}, "quelle version"),
+        ({"submission_id": "42"}, "UUID"),
+    ],
+)
+def test_it_refuses_a_step_that_would_overwrite_blindly(
+    signed_in: Client, visit: Visit, change: dict[str, str], message: str
+) -> None:
+    data = {**meta(visit, priorities="Le salon"), **change}
+    response = signed_in.post(url(visit, "instructions"), data, headers={"X-Nomad-Sync": "1"})
+    assert response.status_code == 400
+    assert message in response.json()["message"]
+    visit.refresh_from_db()
+    assert visit.version == 1 and "priorities" not in visit.answers

@@ -395,8 +395,23 @@ def _answer(page: StepPage, outcome: Outcome) -> HttpResponse:
     return page.render(status=outcome.status, **extra)
 
 
+def _malformed(data: QueryDict) -> str:
+    """Why a step POST cannot be taken as it is (it would overwrite blindly), or ""."""
+    if _base_version(data) is None:
+        return _("This form does not say which version of the visit it was made on: reload it.")
+    submission = data.get("submission_id")
+    if submission is not None:
+        try:
+            uuid.UUID(submission)
+        except ValueError:
+            return _("The submission id is missing or is not a UUID.")
+    return ""
+
+
 def _post(page: StepPage) -> HttpResponse:
     data = page.request.POST
+    if problem := _malformed(data):
+        return _answer(page, Outcome(400, page.visit, message=problem))
     ctx = _context(page.request, data)
     digest = submission_hash(data)
     with transaction.atomic():
