@@ -278,6 +278,10 @@ NOMAD_MIN_BILLED_MINUTES = int(env("NOMAD_MIN_BILLED_MINUTES", "120"))
 # for offline use is removed from the device after this many days.
 NOMAD_RETENTION_PROSPECT_DAYS = int(env("NOMAD_RETENTION_PROSPECT_DAYS", "1095"))
 NOMAD_OFFLINE_MAX_DAYS = int(env("NOMAD_OFFLINE_MAX_DAYS", "7"))
+# How long the tablet waits for the network before it shows the prepared copy of a page
+# (and, for a send from the outbox, before it keeps the write for later). Poor 4G.
+NOMAD_NETWORK_TIMEOUT_MS = min(int(env("NOMAD_NETWORK_TIMEOUT_MS", "3000")), 3000)
+NOMAD_SEND_TIMEOUT_MS = int(env("NOMAD_SEND_TIMEOUT_MS", "15000"))
 # Benchmarks only: adds /bench/ok, a view that answers "ok" without touching the database
 # (the bare-Django baseline of bench/bench_load.py). Never on in a deployment or the tests.
 NOMAD_BENCH_URLS = env_bool("NOMAD_BENCH_URLS", False)

@@ -1,6 +1,6 @@
 // NOMAD web page glue. No inline script anywhere: the Content Security Policy forbids it.
-import { getMeta, visitKey, wipe } from "./store.js";
-import { earliestRetry, forVisit, records, replay, status, STATES } from "./sync.js";
+import { getMeta, setMeta, visitKey, wipe } from "./store.js";
+import { earliestRetry, forVisit, records, replay, setSendTimeout, status, STATES } from "./sync.js";
 import { initStepForms } from "./offline-forms.js";
 import { prepare, preparedVisits, purgeStale } from "./prepare.js";
 import { initWalkInForm, listWalkIns } from "./walk-in.js";
@@ -15,8 +15,9 @@ async function refreshIndicator() {
   if (!indicator) return;
   const s = await status();
   const online = navigator.onLine;
-  indicator.dataset.state = s.needsLogin ? "login" : online ? "online" : "offline";
-  const parts = [online ? texts.online : texts.offline, fmt(texts.waiting, { n: s.waiting })];
+  const slow = online && s.slowNetwork;
+  indicator.dataset.state = s.needsLogin ? "login" : !online ? "offline" : slow ? "slow" : "online";
+  const parts = [!online ? texts.offline : slow ? texts.slow : texts.online, fmt(texts.waiting, { n: s.waiting })];
   if (s.lastSuccess) parts.push(fmt(texts.lastSuccess, { time: new Date(s.lastSuccess).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) }));
   indicator.querySelector("[data-sync-text]").textContent = parts.join(" · ");
   const problem = indicator.querySelector("[data-sync-problem]");
@@ -105,10 +106,18 @@ function setUpLogout() {
     form.addEventListener("submit", async (event) => {
       if (form.dataset.confirmed) return;
       event.preventDefault();
-      await replay().catch(() => {});
-      const left = (await records()).filter((r) => r.state !== STATES.CONFLICT).length;
-      // Never silently: unsent work is named before the device forgets it.
-      if (left && !window.confirm(fmt(texts.logoutWarning, { n: left }))) return;
+      // Never wipe what has not reached the server: send it first, else keep it all.
+      if (!navigator.onLine) {
+        window.alert(texts.logoutOffline);
+        return;
+      }
+      await replay({ wait: true, force: true }).catch(() => {});
+      const left = (await records()).length;
+      if (left) {
+        window.alert(fmt(texts.logoutWaiting, { n: left }));
+        await refreshIndicator();
+        return;
+      }
       await wipe().catch(() => {});
       for (const name of await caches.keys()) if (name.startsWith("nomad-")) await caches.delete(name);
       form.dataset.confirmed = "1";
@@ -118,6 +127,14 @@ function setUpLogout() {
 }
 
 async function start() {
+  setSendTimeout(Number(document.body.dataset.sendTimeoutMs));
+  // The service worker says when the network was too slow and a prepared copy was shown.
+  navigator.serviceWorker?.addEventListener("message", async (event) => {
+    if (event.data === "slow-network") {
+      await setMeta("slowNetwork", Date.now());
+      await refreshIndicator();
+    }
+  });
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" }).catch(() => {});
   }

@@ -87,29 +87,79 @@ function showMessage(form, html) {
   box.scrollIntoView({ block: "center" });
 }
 
+// What the server refused, next to the fields, with the advisor's data left in place.
+function showRefusal(form, record) {
+  form.querySelectorAll("[data-refusal]").forEach((el) => el.remove());
+  for (const [name, messages] of Object.entries(record.errors || {})) {
+    const field = form.elements.namedItem(name);
+    const anchor = field?.closest?.(".field, fieldset") || (field instanceof RadioNodeList ? field[0]?.closest(".field, fieldset") : null);
+    if (!anchor) continue;
+    const p = document.createElement("p");
+    p.className = "field__error";
+    p.dataset.refusal = "1";
+    p.setAttribute("role", "alert");
+    p.textContent = [].concat(messages).join(" ");
+    anchor.append(p);
+  }
+  const box = form.querySelector("[data-step-message]") || form.closest("#step")?.querySelector("[data-step-message]");
+  if (box) {
+    box.textContent = record.message || form.dataset.refusedText || "";
+    box.classList.remove("message");
+    box.classList.add("alert--error");
+    box.hidden = false;
+    box.scrollIntoView({ block: "center" });
+  }
+}
+
+// Said as soon as the write is in IndexedDB, whatever the network does next.
+function showSaved(form) {
+  const box = form.querySelector("[data-step-message]") || form.closest("#step")?.querySelector("[data-step-message]");
+  if (!box) return;
+  box.textContent = form.dataset.savedText;
+  box.classList.remove("alert--error");
+  box.classList.add("message");
+  box.hidden = false;
+}
+
+const SUBMIT_WAIT_MS = 800; // online, how long a submit waits for the server's answer
+
 async function submit(form, submitter) {
+  if (form.dataset.submitting) return; // a double tap queues one write
   if (!form.checkValidity()) {
     form.reportValidity();
     return;
   }
-  const visitId = visitKey(form.dataset.visitId);
-  const pairs = [...new FormData(form, submitter)].filter(([name]) => name !== "op" && name !== "csrfmiddlewaretoken");
-  const record = await enqueue({ url: form.action, visitId, step: form.dataset.offlineStep, pairs });
-  if (navigator.onLine) await replay({ wait: true });
-  const after = await get("outbox", record.id);
-  if (!after) {
-    window.location.assign(form.dataset.nextUrl);
-  } else if (after.state === STATES.REJECTED) {
-    // Online and refused: let the server show its errors next to the fields.
-    await del("outbox", record.id);
-    HTMLFormElement.prototype.submit.call(form);
-  } else if (after.state === STATES.CONFLICT) {
-    showMessage(form, `<p>${form.dataset.conflictText || ""}</p><p><a href="${after.conflictUrl}">${form.dataset.conflictLink || "→"}</a></p>`);
-  } else if (form.dataset.queuedMessage) {
-    showQueued(form);
-  } else {
-    // Not sent (no network, server unavailable): kept on the device; carry on.
-    window.location.assign(form.dataset.nextUrl);
+  form.dataset.submitting = "1";
+  const buttons = [...form.querySelectorAll("button[type=submit], button:not([type])")];
+  buttons.forEach((b) => { b.disabled = true; });
+  let done = false; // the page moves on (or the form is spent): it stays disabled
+  try {
+    const visitId = visitKey(form.dataset.visitId);
+    const pairs = [...new FormData(form, submitter)].filter(([name]) => name !== "op" && name !== "csrfmiddlewaretoken");
+    const record = await enqueue({ url: form.action, visitId, step: form.dataset.offlineStep, pairs });
+    if (form.dataset.savedText) showSaved(form);
+    // Saved on the tablet already; the network gets a short chance to answer, never more.
+    if (navigator.onLine) {
+      await Promise.race([replay({ wait: true }).catch(() => {}), new Promise((r) => setTimeout(r, SUBMIT_WAIT_MS))]);
+    }
+    const after = await get("outbox", record.id);
+    if (after?.state === STATES.REJECTED) {
+      showRefusal(form, after); // kept on the tablet until corrected
+    } else if (after?.state === STATES.CONFLICT) {
+      showMessage(form, `<p>${form.dataset.conflictText || ""}</p><p><a href="${after.conflictUrl}">${form.dataset.conflictLink || "→"}</a></p>`);
+    } else if (after && form.dataset.queuedMessage) {
+      showQueued(form);
+      done = true;
+    } else {
+      // Sent, or not answered yet (no network, slow network, server down): kept; carry on.
+      done = true;
+      window.location.assign(form.dataset.nextUrl);
+    }
+  } finally {
+    if (!done) {
+      delete form.dataset.submitting;
+      buttons.forEach((b) => { b.disabled = false; });
+    }
   }
 }
 
@@ -204,7 +254,10 @@ export async function initStepForms() {
       if (draft.state === STATES.REJECTED) showMessage(form, "");
       else showQueued(form);
       if (draft.state === STATES.REJECTED) form.querySelector("[data-step-message]").textContent = draft.message;
-    } else if (draft) fill(form, draft.pairs);
+    } else if (draft) {
+      fill(form, draft.pairs);
+      if (draft.state === STATES.REJECTED) showRefusal(form, draft);
+    }
     else if (form.dataset.offlineStep === "prospect") {
       // A visit created on this tablet: what its creation form said, given again.
       const walkIn = await walkInFor(visitId);

@@ -3,6 +3,30 @@
 import { all, del, get, getMeta, put, setMeta, tx } from "./store.js";
 
 const MAX_BACKOFF_MS = 60000;
+// A send that gets no answer in this long is kept for later (the page sets the figure).
+let sendTimeoutMs = 15000;
+
+export function setSendTimeout(ms) {
+  if (ms > 0) sendTimeoutMs = ms;
+}
+
+// A request and its JSON answer, given up after sendTimeoutMs: a hanging network never
+// holds the queue (nor a page waiting for it). {status, data}; throws when no answer.
+async function timedJson(url, options) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), sendTimeoutMs);
+  try {
+    const response = await fetch(url, { ...options, signal: controller.signal });
+    let data = {};
+    try { data = await response.json(); } catch (e) { /* not JSON: a proxy or a crash */ }
+    return { status: response.status, data };
+  } catch (error) {
+    if (controller.signal.aborted) await setMeta("slowNetwork", Date.now());
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 export const STATES = { PENDING: "pending", CONFLICT: "conflict", REJECTED: "rejected" };
 
 export function uuid() {
@@ -79,6 +103,8 @@ export async function status() {
     rejected: list.filter((r) => r.state === STATES.REJECTED),
     lastSuccess: await getMeta("lastSuccess"),
     lastError: await getMeta("lastError"),
+    // A send or a page gave up on the network less than a minute ago.
+    slowNetwork: Date.now() - (await getMeta("slowNetwork", 0)) < 60000,
     needsLogin: await getMeta("needsLogin", false),
   };
 }
@@ -91,12 +117,12 @@ function notify() {
 }
 
 async function csrfToken() {
-  const response = await fetch("/hors-ligne/jeton/", {
+  const { status, data } = await timedJson("/hors-ligne/jeton/", {
     credentials: "same-origin", headers: { "X-Nomad-Sync": "1" }, cache: "no-store",
   });
-  if (response.status === 401 || response.status === 403) throw Object.assign(new Error("login"), { login: true });
-  if (!response.ok) throw new Error(`token: ${response.status}`);
-  return (await response.json()).csrf;
+  if (status === 401 || status === 403) throw Object.assign(new Error("login"), { login: true });
+  if (status !== 200 || !data.csrf) throw new Error(`token: ${status}`);
+  return data.csrf;
 }
 
 export async function send(record, token, device) {
@@ -105,13 +131,10 @@ export async function send(record, token, device) {
   body.set("submission_id", record.id);
   // When it was recorded on the tablet: the time of the fact (a consent, a signature…).
   body.set("captured_at", record.createdAt);
-  const response = await fetch(record.url, {
+  return timedJson(record.url, {
     method: "POST", body, credentials: "same-origin", cache: "no-store",
     headers: { "X-Nomad-Sync": "1", "X-Nomad-Device": device, "X-CSRFToken": token },
   });
-  let data = {};
-  try { data = await response.json(); } catch (e) { /* not JSON: a proxy or a crash */ }
-  return { status: response.status, data };
 }
 
 // What one answer does to its record; returns false when the replay must stop.
@@ -122,6 +145,7 @@ export async function settle(record, { status, data }) {
     await del("outbox", record.id);
     await setMeta("lastSuccess", new Date().toISOString());
     await setMeta("needsLogin", false);
+    await setMeta("slowNetwork", 0);
     return true;
   }
   if (status === 409) {
@@ -145,11 +169,12 @@ export async function settle(record, { status, data }) {
   return false;
 }
 
-async function replayLocked() {
+async function replayLocked(force) {
   const pending = (await records()).filter((r) => r.state === STATES.PENDING);
   if (!pending.length) return;
-  // Oldest first; a record that is waiting for its backoff holds back the ones after it.
-  if ((pending[0].nextAttemptAt || 0) > Date.now()) return;
+  // Oldest first; a record that is waiting for its backoff holds back the ones after it
+  // (unless the advisor asks now: "send", or signing out).
+  if (!force && (pending[0].nextAttemptAt || 0) > Date.now()) return;
   let token;
   let device;
   try {
@@ -180,13 +205,13 @@ async function replayLocked() {
 
 // wait: queue behind a replay already running (a submit the advisor waits for);
 // otherwise give up at once, that replay will send everything.
-export async function replay({ wait = false } = {}) {
+export async function replay({ wait = false, force = false } = {}) {
   if (typeof navigator !== "undefined" && navigator.locks) {
     // One replay at a time across the pages and the worker.
     const options = wait ? {} : { ifAvailable: true };
-    return navigator.locks.request("nomad-replay", options, (lock) => (lock ? replayLocked() : null));
+    return navigator.locks.request("nomad-replay", options, (lock) => (lock ? replayLocked(force) : null));
   }
-  return replayLocked();
+  return replayLocked(force);
 }
 
 export async function results(visitId) {

@@ -1,13 +1,16 @@
 // NOMAD web service worker (served at the site root by a Django view).
 // GET only: writes never go through a cache, they live in IndexedDB until a 2xx.
-import { replay } from "/static/js/sync.js";
-import { get } from "/static/js/store.js";
+import { replay, setSendTimeout } from "/static/js/sync.js";
+import { get, setMeta } from "/static/js/store.js";
 
 const VERSION = "{{ version }}";
 const SHELL = `nomad-shell-${VERSION}`;
 const PREPARED = "nomad-prepared"; // pages and data of prepared visits, kept across releases
 const SHELL_URLS = [{% for url in shell %}"{{ url }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
 const OFFLINE_PAGE = "{% url 'visits:offline_page' %}";
+// Poor network ("lie-fi"): past this, a page or a data file comes from the prepared copy.
+const NETWORK_TIMEOUT_MS = {{ network_timeout_ms }};
+setSendTimeout({{ send_timeout_ms }});
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -59,28 +62,59 @@ async function walkInPage(request) {
   return new Response(body, { status: 200, headers: hit.headers });
 }
 
-async function networkFirst(request, isPage) {
+async function keep(request, response) {
+  if (!response.ok || response.redirected) return;
+  const prepared = await caches.open(PREPARED);
+  // Keep prepared pages fresh; the agenda is always worth having offline.
+  if ((await prepared.match(request, { ignoreVary: true })) || new URL(request.url).pathname === AGENDA) {
+    await prepared.put(request, response.clone());
+  }
+}
+
+async function tellPages(message) {
+  for (const client of await self.clients.matchAll()) client.postMessage(message);
+}
+
+// Network first, but never longer than NETWORK_TIMEOUT_MS when a prepared copy exists: the
+// copy is shown and the network's answer, if it comes later, refreshes it for next time.
+// (Rather than stale-while-revalidate: on a good network the page is the server's own,
+// never yesterday's; only a slow or hanging one falls back.)
+async function networkFirst(event, request, isPage) {
+  const network = fetch(request).then(async (response) => {
+    await keep(request, response);
+    return response;
+  });
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve("late"), NETWORK_TIMEOUT_MS); });
+  let answer;
   try {
-    const response = await fetch(request);
-    if (response.status === 404) {
+    answer = await Promise.race([network, late]);
+  } catch (error) {
+    answer = "down";
+  }
+  clearTimeout(timer);
+  if (answer !== "late" && answer !== "down") {
+    if (answer.status === 404) {
       // Created here, refused or not sent yet: the tablet still has its pages.
       const own = await walkInPage(request);
       if (own) return own;
     }
-    if (response.ok && !response.redirected) {
-      const prepared = await caches.open(PREPARED);
-      // Keep prepared pages fresh; the agenda is always worth having offline.
-      if ((await prepared.match(request, { ignoreVary: true })) || new URL(request.url).pathname === AGENDA) {
-        await prepared.put(request, response.clone());
-      }
-    }
-    return response;
-  } catch (error) {
-    const cached = (await fromCaches(request)) || (await walkInPage(request));
-    if (cached) return cached;
-    if (isPage) return (await caches.match(OFFLINE_PAGE)) || Response.error();
-    throw error;
+    return answer;
   }
+  const cached = (await fromCaches(request)) || (await walkInPage(request));
+  if (answer === "late") {
+    // Read by the next page's sync indicator ("réseau lent"), told to the open ones now.
+    await setMeta("slowNetwork", Date.now()).catch(() => {});
+    tellPages("slow-network");
+    event.waitUntil(network.catch(() => {}));
+    if (cached) return cached;
+    try {
+      return await network; // nothing prepared: the network is all there is
+    } catch (error) { /* fall through */ }
+  }
+  if (cached) return cached;
+  if (isPage) return (await caches.match(OFFLINE_PAGE)) || Response.error();
+  return Response.error();
 }
 
 self.addEventListener("fetch", (event) => {
@@ -94,5 +128,5 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (url.pathname.startsWith("/admin/") || url.pathname.startsWith("/accounts/")) return;
-  event.respondWith(networkFirst(request, request.mode === "navigate"));
+  event.respondWith(networkFirst(event, request, request.mode === "navigate"));
 });

@@ -458,7 +458,7 @@ def test_a_lost_session_keeps_the_queue_and_asks_to_sign_in_again(
     assert visit.answers["priorities"] == "Gardé sur la tablette"
 
 
-def test_logout_warns_about_unsent_work_then_wipes_the_device(
+def test_logout_never_wipes_waiting_writes_and_wipes_the_device_once_they_are_sent(
     page: Page,
     context: BrowserContext,
     live_server,
@@ -470,27 +470,33 @@ def test_logout_warns_about_unsent_work_then_wipes_the_device(
     prepare_day(page)
     context.set_offline(True)
     _fill_offline(page, base, visit, "instructions", "Priorités", "Pas encore envoyé")
+    dialogs: list[str] = []
+
+    def note(dialog) -> None:  # type: ignore[no-untyped-def]
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", note)
+    # Offline: refused, with the reason; nothing erased, still signed in.
+    page.get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_timeout(500)
+    assert dialogs and "La déconnexion demande le réseau" in dialogs[-1]
+    assert [r["state"] for r in records(page)] == ["pending"]
     context.set_offline(False)
-    chaos_reset(fail_before=1.0)  # the server keeps failing: the record stays
+    chaos_reset(fail_before=1.0)  # online, but the server keeps failing: the write stays
     try:
-        dialogs: list[str] = []
-
-        def decline(dialog) -> None:  # type: ignore[no-untyped-def]
-            dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.once("dialog", decline)
         page.get_by_role("button", name="Se déconnecter").click()
-        page.wait_for_timeout(500)
-        assert dialogs and "1 saisie(s) n’ont pas encore été envoyée(s)" in dialogs[0]
-        assert [r["state"] for r in records(page)] == ["pending"]  # declined: nothing lost
+        page.wait_for_timeout(1500)
+        assert "1 saisie(s) ne sont pas encore arrivée(s)" in dialogs[-1]
+        assert [r["state"] for r in records(page)] == ["pending"]
         expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
-
-        page.once("dialog", lambda dialog: dialog.accept())
-        page.get_by_role("button", name="Se déconnecter").click()
-        expect(page).to_have_url(f"{base}/accounts/login/")
     finally:
         chaos_reset()
+    # Once it is sent, signing out wipes the device.
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page).to_have_url(f"{base}/accounts/login/")
+    visit.refresh_from_db()
+    assert visit.answers["priorities"] == "Pas encore envoyé"
     ready(page)
     # The visits' pages and data are gone; only the app shell (no personal data) may return.
     assert "nomad-prepared" not in page.evaluate("async () => await caches.keys()")

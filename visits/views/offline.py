@@ -80,7 +80,13 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     shell = [static(name) for name in SHELL_STATIC] + [reverse("visits:offline_page")]
     body = render_to_string(
         "offline/sw.js",
-        {"version": offline_version(), "shell": shell, "template_visit": str(TEMPLATE_VISIT)},
+        {
+            "version": offline_version(),
+            "shell": shell,
+            "template_visit": str(TEMPLATE_VISIT),
+            "network_timeout_ms": settings.NOMAD_NETWORK_TIMEOUT_MS,
+            "send_timeout_ms": settings.NOMAD_SEND_TIMEOUT_MS,
+        },
     )
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"

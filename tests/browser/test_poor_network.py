@@ -1,0 +1,167 @@
+"""Poor 4G ("lie-fi"): connected, but slow or hanging. Chromium reaches the app through a
+small TCP proxy of the test that passes, delays or holds every byte."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from nomad_web.chaos import CHAOS, chaos_reset
+from tests.browser.offline_helpers import prepare_day, ready, records, sign_in, wait_until_sent
+from tests.browser.test_offline_sale import advisor, new_visit  # noqa: F401 - fixture
+from visits.models import Submission
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Proxy:
+    """Forwards 127.0.0.1:<port> to the live server; ``mode``: "pass", "slow" (``delay``
+    seconds before each chunk, both ways) or "hang" (holds everything)."""
+
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.mode = "pass"
+        self.delay = 0.0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.stopping = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.stopping:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            upstream = socket.create_connection(self.upstream)
+        except OSError:
+            client.close()
+            return
+        for a, b in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65536):
+                while self.mode == "hang" and not self.stopping:
+                    time.sleep(0.05)
+                if self.mode == "slow":
+                    time.sleep(self.delay)
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (source, target):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.stopping = True
+        self.server.close()
+
+
+@pytest.fixture
+def proxy(live_server: Any) -> Iterator[Proxy]:
+    host, port = live_server.url.removeprefix("http://").split(":")
+    through = Proxy(("127.0.0.1", int(port)))
+    try:
+        yield through
+    finally:
+        through.close()
+
+
+def test_a_hanging_network_feels_like_no_network(
+    page: Page,
+    context: BrowserContext,
+    proxy: Proxy,
+    advisor,  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    visit = new_visit(advisor)
+    base = f"http://127.0.0.1:{proxy.port}"
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+
+    # 8 s round trips: the prepared page is shown from the tablet before the timeout ends.
+    proxy.mode, proxy.delay = "slow", 4.0
+    start = time.monotonic()
+    page.goto(f"{base}/visites/{visit.pk}/etapes/prospect/")
+    ready(page)
+    slow_page = time.monotonic() - start
+    # Then nothing at all comes back: the same.
+    proxy.mode = "hang"
+    start = time.monotonic()
+    page.goto(f"{base}/visites/{visit.pk}/etapes/prospect/")
+    ready(page)
+    hanging_page = time.monotonic() - start
+    print(f"prepared page: {slow_page:.2f} s slow, {hanging_page:.2f} s hanging")
+    assert slow_page < 4 and hanging_page < 4
+    expect(page.locator("#sync")).to_contain_text("Réseau lent")
+
+    # A submit says "saved on the tablet" at once; a double tap queues one write.
+    page.get_by_label("Le prospect accepte").check()
+    start = time.monotonic()
+    page.get_by_role("button", name="Enregistrer et continuer").dblclick()
+    expect(page.get_by_text("Enregistré sur cette tablette.")).to_be_visible(timeout=1000)
+    saved = time.monotonic() - start
+    print(f"step submit confirmed in {saved:.2f} s")
+    assert saved < 1
+    page.wait_for_url(lambda url: "/etapes/prospect/" not in url, timeout=10000)
+    assert [r["step"] for r in records(page)] == ["prospect"]
+
+    # The network comes back: the write reaches the server once.
+    proxy.mode = "pass"
+    ready(page)
+    assert wait_until_sent(page, timeout=60) == []
+    assert Submission.objects.filter(visit=visit).count() == 1
+
+
+def test_a_refused_write_is_shown_with_its_errors_corrected_and_sent_once(
+    page: Page,
+    context: BrowserContext,
+    proxy: Proxy,
+    advisor,  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    visit = new_visit(advisor)
+    visit.prospect.consent_at = visit.created_at
+    visit.prospect.save()
+    base = f"http://127.0.0.1:{proxy.port}"
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    chaos_reset(refuse_once="/etapes/instructions/")
+    try:
+        page.goto(f"{base}/visites/{visit.pk}/etapes/instructions/")
+        ready(page)
+        page.get_by_label("Priorités").fill("Le salon d’abord")
+        page.get_by_role("button", name="Enregistrer et continuer").click()
+        expect(page.get_by_text("Refusé (test)")).to_be_visible()
+        expect(page.locator("[data-refusal]")).to_have_text("Refusé")
+        assert [r["state"] for r in records(page)] == ["rejected"]
+        # Reloaded: still there, with the advisor's text and the errors.
+        page.reload()
+        ready(page)
+        expect(page.get_by_label("Priorités")).to_have_value("Le salon d’abord")
+        expect(page.locator("[data-refusal]")).to_have_text("Refusé")
+        page.get_by_label("Priorités").fill("Le salon d’abord, puis la cuisine")
+        page.get_by_role("button", name="Enregistrer et continuer").click()
+        page.wait_for_url(lambda url: "/etapes/instructions/" not in url)
+        ready(page)
+        assert wait_until_sent(page) == []
+    finally:
+        injected = list(CHAOS.injected)
+        chaos_reset()
+    assert injected == ["refused"]
+    visit.refresh_from_db()
+    assert visit.answers["priorities"] == "Le salon d’abord, puis la cuisine"
+    assert Submission.objects.filter(visit=visit).count() == 1
