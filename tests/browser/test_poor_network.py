@@ -3,6 +3,7 @@ small TCP proxy of the test that passes, delays or holds every byte."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -62,10 +63,8 @@ class Proxy:
             pass
         finally:
             for s in (source, target):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self.stopping = True
@@ -74,7 +73,7 @@ class Proxy:
 
 @pytest.fixture
 def proxy(live_server: Any) -> Iterator[Proxy]:
-    host, port = live_server.url.removeprefix("http://").split(":")
+    _host, port = live_server.url.removeprefix("http://").split(":")
     through = Proxy(("127.0.0.1", int(port)))
     try:
         yield through
