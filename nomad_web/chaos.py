@@ -26,6 +26,9 @@ class ChaosConfig:
     max_delay_ms: int = 0
     # A path whose first sync POST is refused (422) as a server-side validation would.
     refuse_once: str = ""
+    # A path whose every sync POST fails (500) before doing anything: a record the server
+    # cannot take, whatever the number of tries.
+    fail_path: str = ""
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     injected: list[str] = field(default_factory=list)
 
@@ -41,6 +44,7 @@ def chaos_reset(
     fail_after: float = 0,
     max_delay_ms: int = 0,
     refuse_once: str = "",
+    fail_path: str = "",
 ) -> None:
     # In place: the tests hold a reference to CHAOS to read what was injected.
     with _lock:
@@ -50,6 +54,7 @@ def chaos_reset(
             max_delay_ms,
         )
         CHAOS.refuse_once = refuse_once
+        CHAOS.fail_path = fail_path
         CHAOS.rng = random.Random(seed)
         CHAOS.injected = []
 
@@ -67,6 +72,7 @@ class ChaosMiddleware:
                 CHAOS.refuse_once = ""
             delay = CHAOS.rng.uniform(0, CHAOS.max_delay_ms) / 1000
             before = CHAOS.rng.random() < CHAOS.fail_before
+            before = before or (bool(CHAOS.fail_path) and CHAOS.fail_path in request.path)
             after = CHAOS.rng.random() < CHAOS.fail_after
         if refuse:
             CHAOS.injected.append("refused")

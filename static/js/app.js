@@ -32,6 +32,11 @@ async function refreshIndicator() {
     a.href = s.conflicts[0]?.conflictUrl || correctionUrl(s.rejected[0]);
     a.textContent = s.conflicts.length ? fmt(texts.conflicts, { n: s.conflicts.length }) : fmt(texts.rejected, { n: s.rejected.length });
     problem.append(a);
+  } else if (s.serverErrors.length) {
+    const a = document.createElement("a");
+    a.href = correctionUrl(s.serverErrors[0]);
+    a.textContent = texts.serverError;
+    problem.append(a);
   } else if (s.lastError && s.waiting) {
     problem.textContent = fmt(texts.lastError, { error: s.lastError });
   }

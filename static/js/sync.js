@@ -3,6 +3,7 @@
 import { all, del, get, getMeta, put, setMeta, tx } from "./store.js";
 
 const MAX_BACKOFF_MS = 60000;
+const SERVER_ERROR_AFTER = 5; // failed sends of one record before it is shown as a server error
 // A send that gets no answer in this long is kept for later (the page sets the figure).
 let sendTimeoutMs = 15000;
 
@@ -100,6 +101,7 @@ export async function status() {
   return {
     waiting: list.filter((r) => r.state === STATES.PENDING).length,
     conflicts: list.filter((r) => r.state === STATES.CONFLICT),
+    serverErrors: list.filter((r) => r.state === STATES.PENDING && r.serverError),
     rejected: list.filter((r) => r.state === STATES.REJECTED),
     lastSuccess: await getMeta("lastSuccess"),
     lastError: await getMeta("lastError"),
@@ -164,17 +166,18 @@ export async function settle(record, { status, data }) {
   }
   const attempts = record.attempts + 1;
   const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (attempts - 1));
-  await put("outbox", { ...record, attempts, nextAttemptAt: Date.now() + delay });
+  // The server failed on this very record again and again: say so; it is still kept and
+  // retried, but only its own visit's later writes wait behind it.
+  const serverError = status >= 500 && attempts >= SERVER_ERROR_AFTER;
+  await put("outbox", { ...record, attempts, serverError, nextAttemptAt: Date.now() + delay });
   await setMeta("lastError", `HTTP ${status}`);
-  return false;
+  return status >= 500 ? "visit" : false;
 }
 
 async function replayLocked(force) {
   const pending = (await records()).filter((r) => r.state === STATES.PENDING);
-  if (!pending.length) return;
-  // Oldest first; a record that is waiting for its backoff holds back the ones after it
-  // (unless the advisor asks now: "send", or signing out).
-  if (!force && (pending[0].nextAttemptAt || 0) > Date.now()) return;
+  const due = (r) => force || (r.nextAttemptAt || 0) <= Date.now();
+  if (!pending.some(due)) return;
   let token;
   let device;
   try {
@@ -186,20 +189,29 @@ async function replayLocked(force) {
     notify();
     return;
   }
+  // Oldest first. A record waiting for its backoff holds back the later writes of its own
+  // visit (they may change the same answers), not the other visits'.
+  const held = new Set();
   for (const stale of pending) {
     const record = await get("outbox", stale.id);
     if (!record || record.state !== STATES.PENDING) continue;
+    if (held.has(record.visitId)) continue;
+    if (!due(record)) {
+      held.add(record.visitId);
+      continue;
+    }
     // Never before what it depends on has been accepted; the others go on meanwhile.
     if (waitingFor(record, await records()).length) continue;
     let answer;
     try {
       answer = await send(record, token, device);
     } catch (error) {
-      answer = { status: 0, data: {} }; // no network
+      answer = { status: 0, data: {} }; // no network, or no answer in time
     }
     const goOn = await settle(record, answer);
     notify();
-    if (!goOn) break;
+    if (goOn === "visit") held.add(record.visitId);
+    else if (!goOn) break;
   }
 }
 
@@ -218,9 +230,13 @@ export async function results(visitId) {
   return (await all("results")).filter((r) => r.visitId === visitId);
 }
 
+// In how long a retry is worth it (null: nothing sendable: done, or all held behind a
+// refused or conflicting write that only the advisor can move).
 export async function earliestRetry() {
-  const first = (await records()).find((r) => r.state === STATES.PENDING);
-  return first ? Math.max(0, (first.nextAttemptAt || 0) - Date.now()) : null;
+  const list = await records();
+  const sendable = list.filter((r) => r.state === STATES.PENDING && !waitingFor(r, list).length);
+  const waits = sendable.map((r) => (r.nextAttemptAt || 0) - Date.now());
+  return waits.length ? Math.max(0, Math.min(...waits)) : null;
 }
 
 export { tx };

@@ -164,3 +164,55 @@ def test_a_refused_write_is_shown_with_its_errors_corrected_and_sent_once(
     visit.refresh_from_db()
     assert visit.answers["priorities"] == "Le salon d’abord, puis la cuisine"
     assert Submission.objects.filter(visit=visit).count() == 1
+
+
+def test_a_record_the_server_keeps_failing_on_holds_only_its_own_visit(
+    page: Page,
+    context: BrowserContext,
+    live_server,  # type: ignore[no-untyped-def]
+    advisor,  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    stuck, fine = new_visit(advisor), new_visit(advisor)
+    for visit in (stuck, fine):
+        visit.prospect.consent_at = visit.created_at
+        visit.prospect.save()
+    base = live_server.url
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    context.set_offline(True)
+    for visit in (stuck, fine):
+        page.goto(f"{base}/visites/{visit.pk}/etapes/instructions/")
+        ready(page)
+        page.get_by_label("Priorités").fill(f"Visite {visit.pk}")
+        page.get_by_role("button", name="Enregistrer et continuer").click()
+        page.wait_for_url(lambda url: "/etapes/instructions/" not in url)
+        ready(page)
+    context.set_offline(False)
+    chaos_reset(fail_path=f"/visites/{stuck.pk}/")
+    try:
+        for _ in range(6):  # the advisor's "send now", past the backoff
+            page.evaluate(
+                "async () => { const m = await import('/static/js/sync.js');"
+                " await m.replay({wait: true, force: true}); }"
+            )
+        left = page.evaluate(
+            "async () => (await (await import('/static/js/sync.js')).records())"
+            ".map((r) => ({visit: r.visitId, attempts: r.attempts, serverError: !!r.serverError}))"
+        )
+        page.reload()
+        ready(page)
+        expect(page.locator("#sync")).to_contain_text("Erreur du serveur")
+    finally:
+        chaos_reset()
+    assert [(r["visit"], r["serverError"]) for r in left] == [(stuck.pk, True)]
+    assert left[0]["attempts"] >= 5
+    fine.refresh_from_db()
+    assert fine.answers["priorities"] == f"Visite {fine.pk}"  # the other visit went on
+    assert Submission.objects.filter(visit=stuck).count() == 0
+    # Once the server takes it again, it is sent, once (the advisor asks now: no backoff).
+    page.evaluate(
+        "async () => { const m = await import('/static/js/sync.js');"
+        " await m.replay({wait: true, force: true}); }"
+    )
+    assert wait_until_sent(page, timeout=90) == []
+    assert Submission.objects.filter(visit=stuck).count() == 1
