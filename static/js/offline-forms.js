@@ -1,6 +1,6 @@
 // Step forms that work without network: rooms edited on the device, every submit written
 // to the offline queue before it is sent, drafts shown again, the estimate computed here.
-import { all, del, get, visitKey } from "./store.js";
+import { all, del, get, put, visitKey } from "./store.js";
 import { STATES, enqueue, forVisit, replay } from "./sync.js";
 import { deviceView, localDay, pairsToAnswers, saleInputs } from "./device-view.js";
 import { saleModel } from "./document-model.js";
@@ -137,6 +137,7 @@ async function submit(form, submitter) {
     const visitId = visitKey(form.dataset.visitId);
     const pairs = [...new FormData(form, submitter)].filter(([name]) => name !== "op" && name !== "csrfmiddlewaretoken");
     const record = await enqueue({ url: form.action, visitId, step: form.dataset.offlineStep, pairs });
+    await del("drafts", draftKey(form)).catch(() => {}); // now in the outbox
     if (form.dataset.savedText) showSaved(form);
     // Saved on the tablet already; the network gets a short chance to answer, never more.
     if (navigator.onLine) {
@@ -246,6 +247,43 @@ function showQueued(form) {
   form.querySelectorAll("button, input, select, textarea").forEach((el) => { el.disabled = true; });
 }
 
+// ---- Drafts as typed: saved to IndexedDB while the advisor types -------------------
+const DRAFT_DELAY_MS = 400;
+const draftKey = (form) => `${form.dataset.visitId}|${form.dataset.offlineStep}`;
+
+function formPairs(form) {
+  return [...new FormData(form)].filter(([name]) => name !== "op" && name !== "csrfmiddlewaretoken");
+}
+
+function keepDrafts(form) {
+  let timer = null;
+  const save = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      put("drafts", { key: draftKey(form), pairs: formPairs(form), savedAt: new Date().toISOString() })
+        .catch((error) => showDraftError(form, error));
+    }, DRAFT_DELAY_MS);
+  };
+  form.addEventListener("input", save);
+  form.addEventListener("change", save);
+  form.addEventListener("nomad:rooms", save);
+  // A tab closed or sent to the background: write what is there now.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && timer) {
+      clearTimeout(timer);
+      put("drafts", { key: draftKey(form), pairs: formPairs(form), savedAt: new Date().toISOString() }).catch(() => {});
+    }
+  });
+}
+
+// A full disk is said, never swallowed: what is typed is still on the screen.
+function showDraftError(form, error) {
+  const box = form.querySelector("[data-step-message]") || form.closest("#step")?.querySelector("[data-step-message]");
+  if (!box) return;
+  box.textContent = `${form.dataset.draftErrorText || ""} (${error?.name || error})`;
+  box.hidden = false;
+}
+
 export async function initStepForms() {
   for (const form of document.querySelectorAll("form[data-offline-step]")) {
     const visitId = visitKey(form.dataset.visitId);
@@ -258,7 +296,9 @@ export async function initStepForms() {
       fill(form, draft.pairs);
       if (draft.state === STATES.REJECTED) showRefusal(form, draft);
     }
-    else if (form.dataset.offlineStep === "prospect") {
+    const typed = form.dataset.queuedMessage ? null : await get("drafts", draftKey(form)).catch(() => null);
+    if (typed && (!draft || typed.savedAt > draft.createdAt)) fill(form, typed.pairs);
+    else if (!draft && form.dataset.offlineStep === "prospect") {
       // A visit created on this tablet: what its creation form said, given again.
       const walkIn = await walkInFor(visitId);
       for (const [name, value] of walkIn?.pairs || []) {
@@ -271,7 +311,9 @@ export async function initStepForms() {
       if (!button) return;
       event.preventDefault();
       roomOp(form, button.value);
+      form.dispatchEvent(new Event("nomad:rooms"));
     });
+    if (!form.dataset.queuedMessage) keepDrafts(form);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       submit(form, event.submitter);

@@ -1,6 +1,6 @@
 // Our IndexedDB store: a minimal promise wrapper, shared by the pages and the service worker.
 const DB_NAME = "nomad";
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 
 let opening = null;
 
@@ -25,6 +25,11 @@ export function openDb() {
           db.createObjectStore("results", { keyPath: "id" });
           // Visits created on this tablet (their pages are the prepared blank ones).
           db.createObjectStore("walkins", { keyPath: "uuid" });
+        }
+        if (event.oldVersion < 3) {
+          // What is typed in a step and not submitted yet, kept as it is typed: a reload,
+          // a killed tab or a restarted browser loses nothing. Never sent by itself.
+          db.createObjectStore("drafts", { keyPath: "key" });
         }
       };
       request.onsuccess = () => {

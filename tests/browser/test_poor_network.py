@@ -216,3 +216,58 @@ def test_a_record_the_server_keeps_failing_on_holds_only_its_own_visit(
     )
     assert wait_until_sent(page, timeout=90) == []
     assert Submission.objects.filter(visit=stuck).count() == 1
+
+
+def test_what_is_typed_survives_a_reload_a_killed_tab_and_a_restarted_browser(
+    browser_type,  # type: ignore[no-untyped-def]
+    browser_type_launch_args: dict[str, Any],
+    live_server,  # type: ignore[no-untyped-def]
+    advisor,  # type: ignore[no-untyped-def]  # noqa: F811
+    tmp_path: Any,
+) -> None:
+    visit = new_visit(advisor)
+    visit.prospect.consent_at = visit.created_at
+    visit.prospect.save()
+    base = live_server.url
+    step = f"{base}/visites/{visit.pk}/etapes/dwelling/"
+
+    def open_browser() -> tuple[BrowserContext, Page]:
+        context = browser_type.launch_persistent_context(
+            str(tmp_path / "profile"), **browser_type_launch_args, locale="fr-FR"
+        )
+        return context, context.pages[0] if context.pages else context.new_page()
+
+    context, page = open_browser()
+    try:
+        sign_in(page, base, advisor.email)
+        prepare_day(page)
+        context.set_offline(True)
+        page.goto(step)
+        ready(page)
+        for _ in range(5):
+            page.get_by_role("button", name="+ Chambre").click()
+        page.get_by_label("Nom (facultatif)").nth(4).fill("Chambre du fond")
+        page.get_by_label("Surface habitable").fill("95")
+        page.wait_for_timeout(800)  # as the advisor pauses; nothing submitted
+        page.reload()
+        ready(page)
+        expect(page.get_by_label("Nom (facultatif)")).to_have_count(5)
+        expect(page.get_by_label("Nom (facultatif)").nth(4)).to_have_value("Chambre du fond")
+        expect(page.get_by_label("Surface habitable")).to_have_value("95")
+        page.close()  # the tab is killed
+        page = context.new_page()
+        page.goto(step)
+        ready(page)
+        expect(page.get_by_label("Surface habitable")).to_have_value("95")
+        assert records(page) == []  # a draft is never sent by itself
+    finally:
+        context.close()
+    context, page = open_browser()  # the browser is restarted
+    try:
+        context.set_offline(True)
+        page.goto(step)
+        ready(page)
+        expect(page.get_by_label("Nom (facultatif)").nth(4)).to_have_value("Chambre du fond")
+        expect(page.get_by_label("Surface habitable")).to_have_value("95")
+    finally:
+        context.close()
