@@ -174,7 +174,45 @@ export async function settle(record, { status, data }) {
   return status >= 500 ? "visit" : false;
 }
 
+// Conflicts resolved on the server (by the advisor or the manager) leave the tablet; a
+// sale set aside takes with it what waited for it, and the sale starts again.
+async function dropResolved() {
+  const list = await records();
+  const conflicts = list.filter((r) => r.state === STATES.CONFLICT);
+  if (!conflicts.length) return;
+  let answer;
+  try {
+    answer = await timedJson(`/hors-ligne/conflits-resolus/?ids=${conflicts.map((r) => r.id).join(",")}`, {
+      credentials: "same-origin", headers: { "X-Nomad-Sync": "1" }, cache: "no-store",
+    });
+  } catch (error) {
+    return;
+  }
+  const resolved = new Set(answer.data.resolved || []);
+  const gone = new Set();
+  for (const record of conflicts.filter((r) => resolved.has(r.id))) {
+    gone.add(record.id);
+    if (record.kind) {
+      // Everything of that sale after it goes too (it was built on the document set aside).
+      let more = true;
+      while (more) {
+        more = false;
+        for (const other of list) {
+          if (!gone.has(other.id) && other.dependsOn?.some((d) => gone.has(d))) {
+            gone.add(other.id);
+            more = true;
+          }
+        }
+      }
+      await del("sales", record.visitId);
+    }
+  }
+  for (const id of gone) await del("outbox", id);
+  if (gone.size) notify();
+}
+
 async function replayLocked(force) {
+  if ((await records()).some((r) => r.state === STATES.CONFLICT)) await dropResolved();
   const pending = (await records()).filter((r) => r.state === STATES.PENDING);
   const due = (r) => force || (r.nextAttemptAt || 0) <= Date.now();
   if (!pending.some(due)) return;

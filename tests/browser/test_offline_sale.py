@@ -372,6 +372,18 @@ def test_a_quote_issued_offline_while_the_needs_changed_elsewhere_is_a_conflict(
         a.screenshot(path=str(screenshot_dir / "two-tablets-conflict-800x1280.png"))
         a.get_by_role("link", name="Voir le conflit").click()
         expect(a.get_by_text("Rien n’a été émis")).to_be_visible()
+        # The advisor sets it aside: at the next sync the tablet forgets that sale and
+        # offers to make the quote again, on the needs as they now are.
+        a.get_by_role("button", name="Écarter le document de la tablette").click()
+        a.goto(f"{base}/visites/{visit.pk}/vente/")
+        a.locator("html[data-sale-ready='1']").wait_for()
+        a.wait_for_function(
+            "async () => (await (await import('/static/js/sync.js')).records()).length === 0"
+        )
+        a.reload()
+        a.locator("html[data-sale-ready='1']").wait_for()
+        expect(a.get_by_role("button", name="Émettre le devis")).to_be_visible()
+        expect(a.locator("#sync")).not_to_contain_text("conflit")
     finally:
         first.close()
         second.close()

@@ -4,6 +4,7 @@ to prepare, each visit's data, and a fresh CSRF token at send time."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -24,7 +25,7 @@ from nomad_web.http import AuthenticatedHttpRequest
 from organisation.models import Agency, Role
 from privacy.selectors import hidden_answer_keys
 from quotes.selectors import price_list_as_data, sale_prepared_data, signing_urls
-from visits.models import Visit
+from visits.models import Conflict, Visit
 from visits.selectors import agenda_visits
 from visits.services import visit_catalogues
 from visits.steps import visit_steps
@@ -105,6 +106,26 @@ def offline_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def csrf_token(request: AuthenticatedHttpRequest) -> JsonResponse:
     return JsonResponse({"csrf": get_token(request)})
+
+
+@require_GET
+@never_cache
+@login_required
+def resolved_conflicts(request: AuthenticatedHttpRequest) -> JsonResponse:
+    """Which of the tablet's conflicting writes (by submission id) were resolved since:
+    the tablet then lets them go (and, for a sale set aside, what waited for them)."""
+    ids = []
+    for value in request.GET.get("ids", "").split(",")[:200]:
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    resolved = (
+        Conflict.objects.for_user(request.user)
+        .filter(client_uuid__in=ids, resolved_at__isnull=False)
+        .values_list("client_uuid", flat=True)
+    )
+    return JsonResponse({"resolved": sorted(str(u) for u in resolved)})
 
 
 @require_GET
