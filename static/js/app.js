@@ -84,6 +84,16 @@ function setUpPreparation() {
   if (!box) return;
   const bar = box.querySelector("progress");
   const label = box.querySelector("[data-prepare-status]");
+  const idle = label.textContent;
+  // Preparing downloads the day: it needs the network, and says so in French when it is not there.
+  const follow = () => {
+    box.querySelectorAll("button[data-period]").forEach((b) => { b.disabled = !navigator.onLine; });
+    if (!navigator.onLine) label.textContent = texts.prepareNeedsNetwork;
+    else if (label.textContent === texts.prepareNeedsNetwork) label.textContent = idle;
+  };
+  window.addEventListener("online", follow);
+  window.addEventListener("offline", follow);
+  follow();
   for (const button of box.querySelectorAll("button[data-period]")) {
     button.addEventListener("click", async () => {
       box.querySelectorAll("button").forEach((b) => { b.disabled = true; });
@@ -98,9 +108,14 @@ function setUpPreparation() {
         });
         label.textContent = fmt(texts.prepared_n, { n: result.visits });
       } catch (error) {
-        label.textContent = `${texts.prepareFailed} (${error.message})`;
+        // Never the browser's own (English) words: what happened, in the app's language.
+        console.warn("preparation", error);
+        label.textContent = error.code === "quota"
+          ? fmt(texts.prepareNoSpace, { free: error.free })
+          : texts.prepareFailed;
       }
       box.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+      follow();
       await decorateVisits();
     });
   }
@@ -133,6 +148,8 @@ function setUpLogout() {
 
 async function start() {
   setSendTimeout(Number(document.body.dataset.sendTimeoutMs));
+  // Ask the browser to keep our data under storage pressure (a day of work lives here).
+  navigator.storage?.persist?.().catch(() => {});
   // The service worker says when the network was too slow and a prepared copy was shown.
   navigator.serviceWorker?.addEventListener("message", async (event) => {
     if (event.data === "slow-network") {

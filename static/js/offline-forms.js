@@ -136,7 +136,13 @@ async function submit(form, submitter) {
   try {
     const visitId = visitKey(form.dataset.visitId);
     const pairs = [...new FormData(form, submitter)].filter(([name]) => name !== "op" && name !== "csrfmiddlewaretoken");
-    const record = await enqueue({ url: form.action, visitId, step: form.dataset.offlineStep, pairs });
+    let record;
+    try {
+      record = await enqueue({ url: form.action, visitId, step: form.dataset.offlineStep, pairs });
+    } catch (error) {
+      showDraftError(form, error); // storage full: said, and what is typed stays on screen
+      return;
+    }
     await del("drafts", draftKey(form)).catch(() => {}); // now in the outbox
     if (form.dataset.savedText) showSaved(form);
     // Saved on the tablet already; the network gets a short chance to answer, never more.

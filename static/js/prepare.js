@@ -13,6 +13,19 @@ async function store(cache, url) {
   await cache.put(url, response);
 }
 
+// A prepared page or data file weighs a few tens of KB: refuse, before downloading
+// anything, a preparation the tablet's storage could not hold.
+const BYTES_PER_FILE = 80 * 1024;
+
+async function checkSpace(files) {
+  if (!navigator.storage?.estimate) return;
+  const { usage = 0, quota = Infinity } = await navigator.storage.estimate();
+  const free = quota - usage;
+  if (files * BYTES_PER_FILE > free) {
+    throw Object.assign(new Error("quota"), { code: "quota", free: `${Math.max(0, Math.floor(free / 1048576))} Mo` });
+  }
+}
+
 // onProgress(done, total, label) is called after each file.
 export async function prepare(period, onProgress) {
   const response = await fetch(`/hors-ligne/preparation/?period=${period}`, { credentials: "same-origin", cache: "no-store" });
@@ -25,6 +38,7 @@ export async function prepare(period, onProgress) {
   // The blank pages of a new visit: a visit created offline opens them (see sw.js).
   const pages = [...plan.pages, ...(plan.templates || [])];
   const total = pages.length + todo.reduce((n, v) => n + v.urls.length, 0);
+  await checkSpace(total);
   let done = 0;
   for (const url of pages) {
     await store(cache, url);

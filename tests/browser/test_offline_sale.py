@@ -411,6 +411,13 @@ def test_offline_every_link_from_the_agenda_leads_to_a_working_page(
     prepare_day(page)
     context.set_offline(True)
     offline_page = "Vous êtes hors ligne et cette page n’a pas été préparée"
+    # What needs the network says so, in French, and cannot be pressed.
+    page.goto(f"{base}/agenda/")
+    ready(page)
+    expect(page.get_by_role("button", name="Préparer ma journée")).to_be_disabled()
+    expect(page.locator("[data-prepare-status]")).to_contain_text(
+        "La préparation demande le réseau"
+    )
     seen: set[str] = set()
     todo = ["/agenda/"]
     while todo:

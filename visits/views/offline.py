@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from nomad_web.http import AuthenticatedHttpRequest
 from organisation.models import Agency, Role
+from organisation.selectors import brand_for_user
 from privacy.selectors import hidden_answer_keys
 from quotes.selectors import price_list_as_data, sale_prepared_data, signing_urls
 from visits.models import Conflict, Visit
@@ -189,6 +190,12 @@ def preparation(request: AuthenticatedHttpRequest) -> JsonResponse:
         pages += [f"{agenda}?date={day}", f"{agenda}?view=day&date={day}"]
         pages.append(f"{agenda}?view=week&date={day}")
     pages.append(reverse("announcements:list"))
+    # The brand's look and the installed app's manifest and icons, offline too.
+    pages.append(reverse("manifest"))
+    brand = brand_for_user(user=request.user)
+    if brand is not None:
+        pages.append(reverse("organisation:brand_theme", args=[brand.slug]))
+        pages += [reverse("organisation:brand_icon", args=[brand.slug, n]) for n in (192, 512)]
     if request.user.role in (Role.ADVISOR, Role.MANAGER):
         pages.append(reverse("visits:visit_create"))
     return JsonResponse({"pages": pages, "visits": entries, "templates": _template_urls(request)})
