@@ -222,6 +222,7 @@ URLS: dict[str, Case] = {
     ),
     "conflits/": Case(own=_signed_in(200)),
     "hors-ligne/conflits-resolus/": Case(own=_signed_in(200)),
+    "hors-ligne/en-attente/": Case(own=_signed_in(200)),
     "conflits/<int:pk>/": Case(
         # An advisor resolves the conflicts of their own visits (this one is nobody's).
         own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200},

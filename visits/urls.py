@@ -16,6 +16,7 @@ urlpatterns = [
     path("conflits/<int:pk>/", conflicts.conflict_detail, name="conflict_detail"),
     path("hors-ligne/", offline.offline_page, name="offline_page"),
     path("hors-ligne/jeton/", offline.csrf_token, name="csrf_token"),
+    path("hors-ligne/en-attente/", offline.pending_page, name="pending"),
     path("hors-ligne/conflits-resolus/", offline.resolved_conflicts, name="resolved_conflicts"),
     path("hors-ligne/preparation/", offline.preparation, name="preparation"),
 ]

@@ -1,6 +1,6 @@
 // NOMAD web page glue. No inline script anywhere: the Content Security Policy forbids it.
 import { getMeta, setMeta, visitKey, wipe } from "./store.js";
-import { earliestRetry, forVisit, records, replay, setSendTimeout, status, STATES } from "./sync.js";
+import { correctionUrl, earliestRetry, forVisit, records, replay, setSendTimeout, status, STATES } from "./sync.js";
 import { initStepForms } from "./offline-forms.js";
 import { prepare, preparedVisits, purgeStale } from "./prepare.js";
 import { initWalkInForm, listWalkIns } from "./walk-in.js";
@@ -40,15 +40,14 @@ async function refreshIndicator() {
   } else if (s.lastError && s.waiting) {
     problem.textContent = fmt(texts.lastError, { error: s.lastError });
   }
+  if (s.waiting || s.conflicts.length || s.rejected.length) {
+    const list = document.createElement("a");
+    list.href = "/hors-ligne/en-attente/";
+    list.textContent = texts.pendingList;
+    problem.append(" ", list);
+  }
   indicator.hidden = false;
   await decorateVisits();
-}
-
-// Where a refused write is corrected: its step, the sale page, or a new visit's first step.
-function correctionUrl(record) {
-  if (["quote", "contract", "signature"].includes(record.kind)) return `/visites/${record.visitId}/vente/`;
-  if (record.kind === "visit") return `/visites/${record.visitId}/etapes/prospect/`;
-  return `/visites/${record.visitId}/etapes/${record.step}/`;
 }
 
 async function decorateVisits() {

@@ -82,6 +82,13 @@ export async function enqueue({ url, visitId, step, pairs, answers, id, kind, de
   return record;
 }
 
+// Where a write is corrected: its step, the sale page, or a new visit's first step.
+export function correctionUrl(record) {
+  if (["quote", "contract", "signature"].includes(record.kind)) return `/visites/${record.visitId}/vente/`;
+  if (record.kind === "visit") return `/visites/${record.visitId}/etapes/prospect/`;
+  return `/visites/${record.visitId}/etapes/${record.step}/`;
+}
+
 // The earlier writes a record still waits for (still on the device: not yet accepted).
 export function waitingFor(record, list) {
   const present = new Map(list.map((r) => [r.id, r]));

@@ -271,3 +271,61 @@ def test_what_is_typed_survives_a_reload_a_killed_tab_and_a_restarted_browser(
         expect(page.get_by_label("Surface habitable")).to_have_value("95")
     finally:
         context.close()
+
+
+def test_the_pending_list_says_what_waits_and_a_refused_write_is_discarded_knowingly(
+    page: Page,
+    context: BrowserContext,
+    live_server,  # type: ignore[no-untyped-def]
+    advisor,  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    visit = new_visit(advisor)
+    visit.prospect.consent_at = visit.created_at
+    visit.prospect.save()
+    base = live_server.url
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    context.set_offline(True)
+    for step, label, value in (
+        ("instructions", "Priorités", "Refusée"),
+        ("schedule", None, None),
+    ):
+        page.goto(f"{base}/visites/{visit.pk}/etapes/{step}/")
+        ready(page)
+        if label:
+            page.get_by_label(label).fill(value)
+        else:
+            page.get_by_text("Toutes les semaines").click()
+        page.get_by_role("button", name="Enregistrer et continuer").click()
+        page.wait_for_url(lambda url, s=step: f"/etapes/{s}/" not in url)
+        ready(page)
+    page.get_by_role("link", name="Voir ce qui attend").click()
+    page.locator("html[data-pending-ready='1']").wait_for()
+    rows = page.locator("[data-pending-table] tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("Consignes particulières")
+    expect(rows.nth(0)).to_contain_text("En attente d’envoi")
+    expect(page.locator("[data-pending-storage]")).to_contain_text("Mo")
+
+    context.set_offline(False)
+    chaos_reset(refuse_once="/etapes/instructions/")
+    try:
+        page.get_by_role("button", name="Envoyer maintenant").click()
+        expect(rows.nth(0)).to_contain_text("Refusé par le serveur : Refusé (test)")
+        expect(rows.nth(0)).to_contain_text("priorities : Refusé")
+    finally:
+        chaos_reset()
+    expect(rows).to_have_count(1)  # the other one was sent
+    dialogs: list[str] = []
+
+    def answer(dialog) -> None:  # type: ignore[no-untyped-def]
+        dialogs.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", answer)
+    page.get_by_role("button", name="Abandonner").click()
+    expect(page.locator("[data-pending-empty]")).to_be_visible()
+    assert "Consignes particulières" in dialogs[0] and "sera perdu" in dialogs[0]
+    assert records(page) == []
+    visit.refresh_from_db()
+    assert "priorities" not in visit.answers and visit.answers.get("frequency") == "weekly"
