@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from datetime import time as clock
 from pathlib import Path
@@ -73,6 +75,13 @@ def main() -> None:
     )
     shipped_sizes()
 
+    with local_server() as base:
+        measure(base, visit.pk)
+
+
+@contextmanager
+def local_server() -> Iterator[str]:
+    """The app served by runserver on a free loopback port (the scratch database), its URL."""
     port = free_port()
     env = {**os.environ, "DEBUG": "false", "DJANGO_SETTINGS_MODULE": "nomad_web.settings"}
     server = subprocess.Popen(
@@ -82,7 +91,6 @@ def main() -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
             try:
@@ -90,7 +98,7 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        measure(base, visit.pk)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=20)

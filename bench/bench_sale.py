@@ -11,16 +11,14 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
 import time
 from datetime import datetime
 from datetime import time as clock
 from pathlib import Path
 
-from _common import ROOT, django_setup, median, record
-from bench_offline import CHROMIUM_ARGS, free_port, sign_in_and_prepare
+from _common import django_setup, median, record
+from bench_offline import CHROMIUM_ARGS, local_server, sign_in_and_prepare
 
 RUNS = 10
 
@@ -50,26 +48,8 @@ def main() -> None:
         )
         for _ in range(RUNS)
     ]
-    port = free_port()
-    env = {**os.environ, "DEBUG": "false", "DJANGO_SETTINGS_MODULE": "nomad_web.settings"}
-    server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        measure(f"http://127.0.0.1:{port}", [v.pk for v in visits])
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with local_server() as base:
+        measure(base, [v.pk for v in visits])
 
 
 def measure(base: str, visit_ids: list[int]) -> None:
