@@ -5,6 +5,7 @@ import { initStepForms } from "./offline-forms.js";
 import { prepare, preparedVisits, purgeStale } from "./prepare.js";
 import { initWalkInForm, listWalkIns } from "./walk-in.js";
 import { initSummary } from "./summary.js";
+import { initValidation } from "./validation.js";
 
 const indicator = document.getElementById("sync");
 const texts = indicator ? JSON.parse(indicator.dataset.texts) : {};
@@ -146,6 +147,7 @@ function setUpLogout() {
 }
 
 async function start() {
+  initValidation(); // first: no browser bubble, even before the rest is ready
   setSendTimeout(Number(document.body.dataset.sendTimeoutMs));
   // Ask the browser to keep our data under storage pressure (a day of work lives here).
   navigator.storage?.persist?.().catch(() => {});

@@ -2,6 +2,7 @@
 // written to the outbox first, then the visit's (prepared, blank) pages opened at once.
 import { all, get, put } from "./store.js";
 import { enqueue, replay, uuid } from "./sync.js";
+import { showError } from "./validation.js";
 
 export async function walkIns() {
   return (await all("walkins")).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -23,7 +24,12 @@ async function create(form, submitter) {
   const values = Object.fromEntries(pairs);
   const activities = pairs.filter(([name]) => name === "activities").map(([, v]) => v);
   const agencyId = values.agency || form.elements.namedItem("agency")?.value;
-  if (!activities.length || !agencyId) {
+  if (!activities.length) {
+    const first = form.querySelector("input[name=activities]");
+    if (first) showError(first, JSON.parse(document.body.dataset.validationTexts || "{}").chooseOne);
+    return;
+  }
+  if (!agencyId) {
     form.reportValidity();
     return;
   }

@@ -51,6 +51,7 @@ SHELL_STATIC = [
     "js/walk-in.js",
     "js/summary.js",
     "js/pending.js",
+    "js/validation.js",
     # The quote and contract drawn on the tablet (the same templates as the PDF).
     "js/document-model.js",
     "js/typography.js",
