@@ -1,7 +1,7 @@
 // What waits on this tablet, write by write, with what can be done about each: send now,
 // open it to correct it, or (a refused one only) discard it after saying what is lost.
 import { del } from "./store.js";
-import { STATES, correctionUrl, records, replay, waitingFor } from "./sync.js";
+import { STATES, correctionUrl, isSending, records, replay, waitingFor } from "./sync.js";
 
 const box = document.querySelector("[data-pending]");
 const texts = box ? JSON.parse(box.dataset.texts) : {};
@@ -19,6 +19,7 @@ function state(record, list) {
   }
   const parents = waitingFor(record, list);
   if (parents.length) return fmt(texts.waitingFor, { what: parents.map(what).join(", ") });
+  if (isSending(record)) return texts.sending;
   if (record.serverError) return texts.serverError;
   if (record.nextAttemptAt && record.nextAttemptAt > Date.now()) {
     return fmt(texts.nextTry, { time: new Date(record.nextAttemptAt).toLocaleTimeString(document.documentElement.lang) });

@@ -28,6 +28,11 @@ async function timedJson(url, options) {
     clearTimeout(timer);
   }
 }
+// A send under way: its answer is awaited (never longer than the send timeout).
+export function isSending(record) {
+  return !!record.sendingSince && Date.now() - record.sendingSince < sendTimeoutMs + 1000;
+}
+
 export const STATES = { PENDING: "pending", CONFLICT: "conflict", REJECTED: "rejected" };
 
 export function uuid() {
@@ -218,19 +223,56 @@ async function dropResolved() {
   if (gone.size) notify();
 }
 
+// "Sending" is said on the pending list while an answer is awaited; settle() writes the
+// record back without the mark (a tab killed meanwhile leaves one that expires by itself).
+async function markSending(record) {
+  await put("outbox", { ...record, sendingSince: Date.now() });
+  notify();
+}
+
+function withoutMark(record) {
+  const copy = { ...record };
+  delete copy.sendingSince;
+  return copy;
+}
+
+// The write the replay sends first: the oldest that is due, not held behind an earlier
+// write of its visit waiting for its backoff, and not waiting for another write.
+function nextToSend(pending, everything, due) {
+  const held = new Set();
+  for (const record of pending) {
+    if (held.has(record.visitId)) continue;
+    if (!due(record)) {
+      held.add(record.visitId);
+      continue;
+    }
+    if (!waitingFor(record, everything).length) return record;
+  }
+  return undefined;
+}
+
 async function replayLocked(force) {
   if ((await records()).some((r) => r.state === STATES.CONFLICT)) await dropResolved();
   const pending = (await records()).filter((r) => r.state === STATES.PENDING);
   const due = (r) => force || (r.nextAttemptAt || 0) <= Date.now();
   if (!pending.some(due)) return;
+  // The first write to go is "sending" from the moment the replay reaches for the network;
+  // when the network does not answer, that counts as its try (and it backs off).
+  const first = nextToSend(pending, await records(), due);
+  if (first) await markSending(first);
   let token;
   let device;
   try {
     token = await csrfToken();
     device = await deviceId();
   } catch (error) {
-    if (error.login) await setMeta("needsLogin", true);
-    else await setMeta("lastError", String(error.message || error));
+    if (error.login) {
+      if (first) await put("outbox", withoutMark(first));
+      await setMeta("needsLogin", true);
+    } else {
+      if (first) await settle(withoutMark(first), { status: 0, data: {} });
+      await setMeta("lastError", String(error.message || error));
+    }
     notify();
     return;
   }
@@ -238,8 +280,9 @@ async function replayLocked(force) {
   // visit (they may change the same answers), not the other visits'.
   const held = new Set();
   for (const stale of pending) {
-    const record = await get("outbox", stale.id);
-    if (!record || record.state !== STATES.PENDING) continue;
+    const stored = await get("outbox", stale.id);
+    if (!stored || stored.state !== STATES.PENDING) continue;
+    const record = withoutMark(stored);
     if (held.has(record.visitId)) continue;
     if (!due(record)) {
       held.add(record.visitId);
@@ -247,6 +290,7 @@ async function replayLocked(force) {
     }
     // Never before what it depends on has been accepted; the others go on meanwhile.
     if (waitingFor(record, await records()).length) continue;
+    await markSending(record);
     let answer;
     try {
       answer = await send(record, token, device);

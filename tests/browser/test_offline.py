@@ -448,6 +448,19 @@ def test_a_lost_session_keeps_the_queue_and_asks_to_sign_in_again(
     visit.refresh_from_db()
     assert visit.version == 1
 
+    # Back out of coverage before signing in again: the prepared pages are still there,
+    # with what was entered, and the write still waits.
+    context.set_offline(True)
+    page.goto(f"{base}/visites/{visit.pk}/etapes/instructions/")
+    ready(page)
+    expect(page.get_by_label("Priorités")).to_have_value("Gardé sur la tablette")
+    page.goto(f"{base}/agenda/")
+    ready(page)
+    expect(page.get_by_text(visit.prospect.last_name).first).to_be_visible()
+    assert [r["state"] for r in records(page)] == ["pending"]
+    context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+
     page.get_by_role("link", name="Reconnectez-vous pour envoyer").click()
     page.get_by_label("Courriel").fill(advisor.email)
     page.get_by_label("Mot de passe").fill("correct-horse-battery")

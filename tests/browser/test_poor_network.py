@@ -329,3 +329,44 @@ def test_the_pending_list_says_what_waits_and_a_refused_write_is_discarded_knowi
     assert records(page) == []
     visit.refresh_from_db()
     assert "priorities" not in visit.answers and visit.answers.get("frequency") == "weekly"
+
+
+def test_the_pending_list_says_sending_while_an_answer_is_awaited(
+    page: Page,
+    context: BrowserContext,
+    proxy: Proxy,
+    settings: Any,
+    advisor,  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    settings.NOMAD_SEND_TIMEOUT_MS = 4000
+    visit = new_visit(advisor)
+    visit.prospect.consent_at = visit.created_at
+    visit.prospect.save()
+    base = f"http://127.0.0.1:{proxy.port}"
+    sign_in(page, base, advisor.email)
+    prepare_day(page)
+    context.set_offline(True)
+    page.goto(f"{base}/visites/{visit.pk}/etapes/instructions/")
+    ready(page)
+    page.get_by_label("Priorités").fill("Envoyée par un réseau qui pend")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.wait_for_url(lambda url: "/etapes/instructions/" not in url)
+    page.goto(f"{base}/hors-ligne/en-attente/")
+    page.locator("html[data-pending-ready='1']").wait_for()
+    row = page.locator("[data-pending-table] tbody tr")
+    expect(row).to_contain_text("En attente d’envoi")
+
+    # Connected, but nothing comes back: "sending", then given up and tried again later.
+    proxy.mode = "hang"
+    context.set_offline(False)
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    expect(row).to_contain_text("Envoi…")
+    expect(row).to_contain_text("Prochain essai à", timeout=10000)  # given up, kept
+    assert [r["state"] for r in records(page)] == ["pending"]
+
+    proxy.mode = "pass"
+    page.get_by_role("button", name="Envoyer maintenant").click()
+    expect(page.locator("[data-pending-empty]")).to_be_visible(timeout=20000)
+    visit.refresh_from_db()
+    assert visit.answers["priorities"] == "Envoyée par un réseau qui pend"
+    assert Submission.objects.filter(visit=visit).count() == 1

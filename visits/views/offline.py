@@ -125,6 +125,7 @@ def pending_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             "Discard for good, from this tablet: %(what)s? What was entered there will be lost."
         ),
         "waiting": _("Waiting to be sent"),
+        "sending": _("Sending…"),
         "waitingFor": _("Waiting for: %(what)s"),
         "nextTry": _("Next try at %(time)s"),
         "refused": _("Refused by the server: %(message)s"),
