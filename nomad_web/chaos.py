@@ -29,6 +29,8 @@ class ChaosConfig:
     # A path whose every sync POST fails (500) before doing anything: a record the server
     # cannot take, whatever the number of tries.
     fail_path: str = ""
+    # A path whose pages (GET) fail (500): a server that breaks while the tablet browses.
+    fail_page: str = ""
     rng: random.Random = field(default_factory=lambda: random.Random(0))
     injected: list[str] = field(default_factory=list)
 
@@ -45,6 +47,7 @@ def chaos_reset(
     max_delay_ms: int = 0,
     refuse_once: str = "",
     fail_path: str = "",
+    fail_page: str = "",
 ) -> None:
     # In place: the tests hold a reference to CHAOS to read what was injected.
     with _lock:
@@ -55,6 +58,7 @@ def chaos_reset(
         )
         CHAOS.refuse_once = refuse_once
         CHAOS.fail_path = fail_path
+        CHAOS.fail_page = fail_page
         CHAOS.rng = random.Random(seed)
         CHAOS.injected = []
 
@@ -64,6 +68,9 @@ class ChaosMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "GET" and CHAOS.fail_page and CHAOS.fail_page in request.path:
+            CHAOS.injected.append("page")
+            return HttpResponse("injected page failure", status=500)
         if request.method != "POST" or request.headers.get(SYNC_HEADER) != "1":
             return self.get_response(request)
         with _lock:

@@ -174,7 +174,8 @@ async function start() {
     await listWalkIns().catch(() => {});
     await initStepForms();
     await initSummary().catch(() => {});
-    await sync();
+    // Not awaited: with a hanging network the page is usable long before the sync gives up.
+    sync().catch(() => {});
   }
   document.documentElement.dataset.offlineReady = "1";
 }

@@ -67,6 +67,7 @@ export const put = (store, value) => tx(store, "readwrite", (s, d) => d(s.put(va
 export const get = (store, key) => tx(store, "readonly", (s, d) => d(s.get(key)));
 export const del = (store, key) => tx(store, "readwrite", (s, d) => d(s.delete(key)));
 export const all = (store) => tx(store, "readonly", (s, d) => d(s.getAll()));
+export const allBy = (store, index, value) => tx(store, "readonly", (s, d) => d(s.index(index).getAll(value)));
 
 // A visit's key on the device: its number on the server, or the id the tablet gave it.
 export function visitKey(value) {

@@ -1,6 +1,6 @@
 // The offline queue: every step submit is written here first, then sent. A record leaves
 // the queue only after a 2xx. Used by the pages and by the service worker.
-import { all, del, get, getMeta, put, setMeta, tx } from "./store.js";
+import { all, allBy, del, get, getMeta, put, setMeta, tx } from "./store.js";
 
 const MAX_BACKOFF_MS = 60000;
 const SERVER_ERROR_AFTER = 5; // failed sends of one record before it is shown as a server error
@@ -100,12 +100,20 @@ export function waitingFor(record, list) {
   return (record.dependsOn || []).map((id) => present.get(id)).filter(Boolean);
 }
 
+// Whether a write it depends on is still on the tablet (read one by one: cheap with a
+// long queue, where reading the whole queue for each write is not).
+async function stillWaiting(record) {
+  for (const id of record.dependsOn || []) if (await get("outbox", id)) return true;
+  return false;
+}
+
 export async function records() {
   return (await all("outbox")).sort((a, b) => a.seq - b.seq);
 }
 
 export async function forVisit(visitId) {
-  return (await records()).filter((r) => r.visitId === visitId);
+  if (visitId === undefined || visitId === null) return [];
+  return (await allBy("outbox", "visit", visitId)).sort((a, b) => a.seq - b.seq);
 }
 
 export async function status() {
@@ -289,7 +297,7 @@ async function replayLocked(force) {
       continue;
     }
     // Never before what it depends on has been accepted; the others go on meanwhile.
-    if (waitingFor(record, await records()).length) continue;
+    if (await stillWaiting(record)) continue;
     await markSending(record);
     let answer;
     try {

@@ -99,6 +99,11 @@ async function networkFirst(event, request, isPage) {
       const own = await walkInPage(request);
       if (own) return own;
     }
+    if (answer.status >= 500) {
+      // The server failed on this page: its prepared copy serves better than an error.
+      const copy = (await fromCaches(request)) || (await walkInPage(request));
+      if (copy) return copy;
+    }
     return answer;
   }
   const cached = (await fromCaches(request)) || (await walkInPage(request));

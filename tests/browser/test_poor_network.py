@@ -3,9 +3,6 @@ small TCP proxy of the test that passes, delays or holds every byte."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,61 +11,12 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from nomad_web.chaos import CHAOS, chaos_reset
+from tests.browser.network_proxy import Proxy
 from tests.browser.offline_helpers import prepare_day, ready, records, sign_in, wait_until_sent
 from tests.browser.test_offline_sale import advisor, new_visit  # noqa: F401 - fixture
 from visits.models import Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Proxy:
-    """Forwards 127.0.0.1:<port> to the live server; ``mode``: "pass", "slow" (``delay``
-    seconds before each chunk, both ways) or "hang" (holds everything)."""
-
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream = upstream
-        self.mode = "pass"
-        self.delay = 0.0
-        self.server = socket.create_server(("127.0.0.1", 0))
-        self.port = self.server.getsockname()[1]
-        self.stopping = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while not self.stopping:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket) -> None:
-        try:
-            upstream = socket.create_connection(self.upstream)
-        except OSError:
-            client.close()
-            return
-        for a, b in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
-
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65536):
-                while self.mode == "hang" and not self.stopping:
-                    time.sleep(0.05)
-                if self.mode == "slow":
-                    time.sleep(self.delay)
-                target.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            for s in (source, target):
-                with contextlib.suppress(OSError):
-                    s.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        self.stopping = True
-        self.server.close()
 
 
 @pytest.fixture
@@ -370,3 +318,25 @@ def test_the_pending_list_says_sending_while_an_answer_is_awaited(
     visit.refresh_from_db()
     assert visit.answers["priorities"] == "Envoyée par un réseau qui pend"
     assert Submission.objects.filter(visit=visit).count() == 1
+
+
+def test_a_page_the_server_fails_on_is_shown_from_its_prepared_copy(
+    page: Page,
+    live_server: Any,
+    advisor,  # type: ignore[no-untyped-def]  # noqa: F811
+) -> None:
+    visit = new_visit(advisor)
+    sign_in(page, live_server.url, advisor.email)
+    prepare_day(page)
+    chaos_reset(fail_page=f"/visites/{visit.pk}/etapes/dwelling/")
+    try:
+        page.goto(f"{live_server.url}/visites/{visit.pk}/etapes/dwelling/")
+        ready(page)
+        expect(page.locator("h1")).to_have_text("Logement et pièces")
+        # Not prepared: the server's own error page, not a made-up one.
+        response = page.goto(f"{live_server.url}/visites/{visit.pk}/etapes/dwelling/?autre=1")
+        assert response is not None and response.status == 500
+    finally:
+        injected = list(CHAOS.injected)
+        chaos_reset()
+    assert injected == ["page", "page"]
