@@ -6,6 +6,7 @@ import { prepare, preparedVisits, purgeStale } from "./prepare.js";
 import { initWalkInForm, listWalkIns } from "./walk-in.js";
 import { initSummary } from "./summary.js";
 import { initValidation } from "./validation.js";
+import { initPending } from "./pending.js";
 
 const indicator = document.getElementById("sync");
 const texts = indicator ? JSON.parse(indicator.dataset.texts) : {};
@@ -45,10 +46,31 @@ async function refreshIndicator() {
     const list = document.createElement("a");
     list.href = "/hors-ligne/en-attente/";
     list.textContent = texts.pendingList;
+    const panel = document.getElementById("sync-panel");
+    if (panel && pendingPanel) {
+      // Opens the list under the indicator; the full page stays a link inside it.
+      list.setAttribute("aria-controls", panel.id);
+      list.setAttribute("aria-expanded", String(!panel.hidden));
+      list.addEventListener("click", (event) => {
+        event.preventDefault();
+        togglePanel(panel, list);
+      });
+    }
     problem.append(" ", list);
   }
   indicator.hidden = false;
   await decorateVisits();
+}
+
+let pendingPanel = null;
+
+function togglePanel(panel, opener) {
+  panel.hidden = !panel.hidden;
+  opener?.setAttribute("aria-expanded", String(!panel.hidden));
+  if (!panel.hidden) {
+    pendingPanel.draw();
+    panel.querySelector("[data-pending-retry]").focus({ preventScroll: true });
+  }
 }
 
 async function decorateVisits() {
@@ -148,6 +170,10 @@ function setUpLogout() {
 
 async function start() {
   initValidation(); // first: no browser bubble, even before the rest is ready
+  pendingPanel = initPending();
+  document.querySelector("[data-pending-close]")?.addEventListener("click", () => {
+    togglePanel(document.getElementById("sync-panel"), indicator?.querySelector("[aria-controls]"));
+  });
   setSendTimeout(Number(document.body.dataset.sendTimeoutMs));
   // Ask the browser to keep our data under storage pressure (a day of work lives here).
   navigator.storage?.persist?.().catch(() => {});

@@ -3,8 +3,7 @@
 import { del } from "./store.js";
 import { STATES, correctionUrl, isSending, records, replay, waitingFor } from "./sync.js";
 
-const box = document.querySelector("[data-pending]");
-const texts = box ? JSON.parse(box.dataset.texts) : {};
+let texts = {};
 const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_, k) => values[k] ?? "");
 
 function what(record) {
@@ -36,7 +35,7 @@ async function discard(record, list) {
   for (const r of gone) await del("outbox", r.id);
 }
 
-async function draw() {
+async function draw(box) {
   const list = await records();
   const body = box.querySelector("tbody");
   body.replaceChildren(...list.map((record) => {
@@ -57,7 +56,7 @@ async function draw() {
       drop.type = "button";
       drop.className = "button button--ghost";
       drop.textContent = texts.discard;
-      drop.addEventListener("click", async () => { await discard(record, await records()); await draw(); });
+      drop.addEventListener("click", async () => { await discard(record, await records()); await draw(box); });
       actions.append(" ", drop);
     }
     return row;
@@ -72,15 +71,21 @@ async function draw() {
   document.documentElement.dataset.pendingReady = "1";
 }
 
-if (box) {
+// The pending page, and the panel the sync indicator opens on every other page.
+export function initPending() {
+  const box = document.querySelector("[data-pending]");
+  if (!box) return null;
+  texts = JSON.parse(box.dataset.texts);
   box.querySelector("[data-pending-retry]").addEventListener("click", async (event) => {
     event.target.disabled = true;
     await replay({ wait: true, force: true }).catch(() => {});
     event.target.disabled = false;
-    await draw();
+    await draw(box);
   });
+  const redraw = () => { if (!box.closest("[hidden]")) draw(box); };
   try {
-    new BroadcastChannel("nomad-sync").addEventListener("message", () => draw());
-  } catch (e) { /* the page redraws on its next load */ }
-  draw();
+    new BroadcastChannel("nomad-sync").addEventListener("message", redraw);
+  } catch (e) { /* the list redraws when it is opened again */ }
+  redraw();
+  return { box, draw: () => draw(box) };
 }

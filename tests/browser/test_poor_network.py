@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -226,6 +227,7 @@ def test_the_pending_list_says_what_waits_and_a_refused_write_is_discarded_knowi
     context: BrowserContext,
     live_server,  # type: ignore[no-untyped-def]
     advisor,  # type: ignore[no-untyped-def]  # noqa: F811
+    screenshot_dir: Path,
 ) -> None:
     visit = new_visit(advisor)
     visit.prospect.consent_at = visit.created_at
@@ -247,10 +249,15 @@ def test_the_pending_list_says_what_waits_and_a_refused_write_is_discarded_knowi
         page.get_by_role("button", name="Enregistrer et continuer").click()
         page.wait_for_url(lambda url, s=step: f"/etapes/{s}/" not in url)
         ready(page)
+    here = page.url
     page.get_by_role("link", name="Voir ce qui attend").click()
     page.locator("html[data-pending-ready='1']").wait_for()
+    # A panel under the indicator, on the page the advisor is on.
+    expect(page.locator("#sync-panel")).to_be_visible()
+    assert page.url == here
     rows = page.locator("[data-pending-table] tbody tr")
     expect(rows).to_have_count(2)
+    page.screenshot(path=screenshot_dir / "pending-panel.png")
     expect(rows.nth(0)).to_contain_text("Consignes particulières")
     expect(rows.nth(0)).to_contain_text("En attente d’envoi")
     expect(page.locator("[data-pending-storage]")).to_contain_text("Mo")

@@ -4,7 +4,6 @@ to prepare, each visit's data, and a fresh CSRF token at send time."""
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from datetime import timedelta
 from functools import cache
@@ -19,7 +18,6 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,9 +27,10 @@ from organisation.selectors import brand_for_user
 from privacy.selectors import hidden_answer_keys
 from quotes.selectors import price_list_as_data, sale_prepared_data, signing_urls
 from visits.models import Conflict, Visit
+from visits.offline_texts import pending_texts_json
 from visits.selectors import agenda_visits
 from visits.services import visit_catalogues
-from visits.steps import STEPS, visit_steps
+from visits.steps import visit_steps
 from visits.views.access import TEMPLATE_VISIT, get_visit_for_user
 
 # The app shell: what every page needs, precached when the worker installs.
@@ -117,30 +116,7 @@ def csrf_token(request: AuthenticatedHttpRequest) -> JsonResponse:
 @login_required
 def pending_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The writes waiting on this tablet, drawn on the device (static/js/pending.js)."""
-    texts = {
-        "visit": _("Visit"),
-        "open": _("Open to correct"),
-        "discard": _("Discard"),
-        "discardConfirm": _(
-            "Discard for good, from this tablet: %(what)s? What was entered there will be lost."
-        ),
-        "waiting": _("Waiting to be sent"),
-        "sending": _("Sending…"),
-        "waitingFor": _("Waiting for: %(what)s"),
-        "nextTry": _("Next try at %(time)s"),
-        "refused": _("Refused by the server: %(message)s"),
-        "conflict": _("Conflict: %(message)s"),
-        "serverError": _("Server error: try again, or contact support if it lasts"),
-        "storage": _("Storage used on this tablet: %(used)s MB of %(quota)s MB."),
-        "steps": {
-            **{s.key: str(s.label) for s in STEPS},
-            "visit": str(_("New visit")),
-            "quote": str(_("Quote")),
-            "contract": str(_("Contract")),
-            "signature": str(_("Signature")),
-        },
-    }
-    return render(request, "offline/pending.html", {"texts_json": json.dumps(texts)})
+    return render(request, "offline/pending.html", {"pending_texts_json": pending_texts_json()})
 
 
 @require_GET
