@@ -37,6 +37,15 @@ BRANDS = [
         "quote_prefix": "MN",
         "contact_email": "contact@maison-nette.demo.test",
         "contact_phone": "02 40 00 00 00",
+        "website": "https://maison-nette.demo.test",
+        "legal_form": "SAS",
+        "share_capital": "50000.00",
+        "register": "RCS",
+        "register_city": "Nantes",
+        "vat_number": "FR25812345678",
+        "mediator_name": "Médiateur de la consommation des services à la personne (démo)",
+        "mediator_address": "10 rue de la Médiation, 75008 Paris",
+        "mediator_website": "https://mediateur-sap.demo.test",
     },
     {
         "slug": "vert-logis",
@@ -51,6 +60,15 @@ BRANDS = [
         "quote_prefix": "VL",
         "contact_email": "contact@vert-logis.demo.test",
         "contact_phone": "02 41 00 00 00",
+        "website": "https://vert-logis.demo.test",
+        "legal_form": "SARL",
+        "share_capital": "20000.00",
+        "register": "RCS",
+        "register_city": "Angers",
+        "vat_number": "FR84823456789",
+        "mediator_name": "Médiateur de la consommation des services à la personne (démo)",
+        "mediator_address": "10 rue de la Médiation, 75008 Paris",
+        "mediator_website": "https://mediateur-sap.demo.test",
     },
 ]
 
@@ -215,6 +233,11 @@ def demo_seed(*, today: date | None = None) -> DemoSummary:
     for data in BRANDS:
         fields = {k: v for k, v in data.items() if k != "slug"}
         brand, new = Brand.objects.get_or_create(slug=data["slug"], defaults=fields)
+        # A demo database from before the legal identity fields: complete what is blank.
+        blank = {k: v for k, v in fields.items() if getattr(brand, k) in ("", None)}
+        if blank:
+            Brand.objects.filter(pk=brand.pk).update(**blank)
+            brand.refresh_from_db()
         brands[brand.slug] = brand
         created["brands"] += new
 

@@ -27,7 +27,28 @@ class BrandAdmin(admin.ModelAdmin[Brand]):
         (None, {"fields": ["name", "slug"]}),
         (
             _("Legal entity"),
-            {"fields": ["legal_name", "legal_address", "siren", "siret", "sap_number"]},
+            {
+                "fields": [
+                    "legal_name",
+                    "legal_form",
+                    "share_capital",
+                    "legal_address",
+                    ("register", "register_city"),
+                    "siren",
+                    "siret",
+                    "vat_number",
+                    "sap_number",
+                    "seal_name",
+                ],
+                "description": _(
+                    "Printed on every quote and contract; a document is not issued while "
+                    "one of them is missing."
+                ),
+            },
+        ),
+        (
+            _("Consumer mediator"),
+            {"fields": ["mediator_name", "mediator_address", "mediator_website"]},
         ),
         (_("Look"), {"fields": ["logo", "primary_colour", "secondary_colour"]}),
         (

@@ -18,6 +18,9 @@ siret_validator = RegexValidator(r"^\d{14}$", _("A SIRET number has 14 digits.")
 sap_validator = RegexValidator(
     r"^SAP\d{9}$", _("An SAP declaration number is SAP followed by 9 digits.")
 )
+vat_number_validator = RegexValidator(
+    r"^FR[0-9A-Z]{2}\d{9}$", _("A French VAT number is FR, a 2-character key and the SIREN.")
+)
 quote_prefix_validator = RegexValidator(
     r"^[A-Z0-9]{2,8}$", _("Use 2 to 8 capital letters or digits.")
 )
@@ -46,6 +49,41 @@ class Brand(models.Model):
     contact_email = models.EmailField(_("contact email"))
     contact_phone = models.CharField(_("contact phone"), max_length=20)
     website = models.URLField(_("website"), blank=True)
+    # The legal entity, as every quote and contract must name it (SPEC §4: L111-1, R123-237
+    # Code de commerce). Blank is allowed in the database; documents refuse to render
+    # until the mandatory ones are filled (quotes.legal_identity).
+    legal_form = models.CharField(
+        _("legal form"), max_length=60, blank=True, help_text=_("For example SAS, SARL, SA.")
+    )
+    share_capital = models.DecimalField(
+        _("share capital (€)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    register = models.CharField(
+        _("register"),
+        max_length=3,
+        choices=[
+            ("RCS", _("Trade and companies register (RCS)")),
+            ("RM", _("Trades register (RM)")),
+        ],
+        default="RCS",
+    )
+    register_city = models.CharField(
+        _("register city"), max_length=60, blank=True, help_text=_("RCS Nantes: Nantes.")
+    )
+    vat_number = models.CharField(
+        _("intra-EU VAT number"), max_length=13, blank=True, validators=[vat_number_validator]
+    )
+    mediator_name = models.CharField(_("consumer mediator"), max_length=200, blank=True)
+    mediator_address = models.TextField(_("mediator's address"), blank=True)
+    mediator_website = models.URLField(_("mediator's website"), blank=True)
+    seal_name = models.SlugField(
+        _("seal certificate"),
+        blank=True,
+        help_text=_(
+            "Name of this legal entity's seal certificate and key (NAME.pem and NAME.key in "
+            "the seal directory); blank: the brand's slug."
+        ),
+    )
     signature_provider = models.CharField(
         _("signature"),
         max_length=10,

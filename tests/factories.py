@@ -29,6 +29,14 @@ class BrandFactory(factory.django.DjangoModelFactory):
     quote_prefix = factory.Sequence(lambda n: f"B{n}")
     contact_email = "contact@brand.test"
     contact_phone = "01 00 00 00 00"
+    website = "https://brand.test"
+    legal_form = "SAS"
+    share_capital = "10000.00"
+    register_city = "Paris"
+    vat_number = "FR25812345678"
+    mediator_name = "Médiateur test des services à la personne"
+    mediator_address = "1 rue du Médiateur, 75001 Paris"
+    mediator_website = "https://mediateur.test"
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):
