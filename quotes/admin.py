@@ -8,7 +8,16 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from quotes.models import ActivityPrice, Contract, Document, Fee, LegalText, PriceList, Quote
+from quotes.models import (
+    ActivityPrice,
+    Contract,
+    Document,
+    Fee,
+    FeeVatRate,
+    LegalText,
+    PriceList,
+    Quote,
+)
 
 
 class ActivityPriceInline(admin.TabularInline[ActivityPrice, PriceList]):
@@ -19,6 +28,21 @@ class ActivityPriceInline(admin.TabularInline[ActivityPrice, PriceList]):
 class FeeInline(admin.TabularInline[Fee, PriceList]):
     model = Fee
     extra = 0
+    # A fee's VAT rates per activity are edited on the fee's own page.
+    show_change_link = True
+
+
+class FeeVatRateInline(admin.TabularInline[FeeVatRate, Fee]):
+    model = FeeVatRate
+    extra = 0
+
+
+@admin.register(Fee)
+class FeeAdmin(admin.ModelAdmin[Fee]):
+    list_display = ["code", "label", "recurrence", "amount_ht", "price_list"]
+    list_filter = ["price_list__brand", "recurrence"]
+    list_select_related = ["price_list__brand", "price_list__agency"]
+    inlines = [FeeVatRateInline]
 
 
 @admin.register(PriceList)

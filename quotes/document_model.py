@@ -15,7 +15,8 @@ Inputs (``sale_model(inputs=...)``), all plain JSON:
   minutes per week per activity, in the visit's order (the total is split in proportion,
   see ``minutes_split``);
 * ``price_list``: ``id``, ``name``, ``prices`` (activity → label, hourly_price_ht,
-  vat_rate) and ``fees``;
+  vat_rate) and ``fees`` (code, label, recurrence, amount_ht, vat_rates: activity →
+  rate; the pricing splits a fee between the quote's activities);
 * ``household`` and ``immediate_advance``: for the tax credit;
 * ``client``: the prospect's fields as recorded (civility code, names, addresses, email,
   phone); ``company``, ``agency``, ``advisor``: the other parties as printed;

@@ -16,16 +16,25 @@ Rules (amounts in euros, ``Decimal`` everywhere, every rounding half up to the c
   rounded once to the cent; ``monthly VAT = monthly HT × rate``, rounded to the cent;
   ``monthly TTC = monthly HT + monthly VAT``. Totals are sums of rounded lines, so a
   total always equals the sum of what the lines show.
-* **Fees.** Each fee has an amount HT and a VAT rate, with its VAT rounded the same
-  way. A fee is either ``monthly`` (added to the monthly totals) or ``one_off`` (shown
-  and totalled apart, e.g. frais de dossier, paid once).
+* **Fees.** Each fee has an amount HT and a VAT rate per activity (``vat_rates``,
+  activity → rate): an accessory fee follows the rate of the service it goes with. The
+  fee is split between the quote's activities pro rata of each activity's monthly HT
+  (pro rata of its minutes when every service is free), in the order the activities
+  first appear in the lines: each part but the last is rounded half up to the cent, the
+  last takes the remainder, so the parts add up to the fee exactly. Each part is one
+  priced fee (its ``activity``; the label says which service when there are several),
+  at its activity's rate, its VAT rounded the same way, and counts where its activity
+  counts (the gardening part in the gardening sub-cap). A fee is either ``monthly``
+  (added to the monthly totals) or ``one_off`` (shown and totalled apart, e.g. frais de
+  dossier, paid once).
 * **Per year.** Annual totals = 12 × the monthly totals (what the client pays over a
   year of monthly bills); one-off fees are not in them.
 * **Quote mandatory** (arrêté du 17 mars 2015) when the monthly TTC is ≥ 100 €.
 * **Tax credit** (art. 199 sexdecies CGI), estimated on a full year:
   eligible expenses = the annual TTC (services and monthly fees; one-off fees are left
-  out, so the advantage shown is never overstated). The gardening lines' annual TTC
-  count for at most 5,000 € (the gardening sub-cap); the rest counts in full; the sum
+  out, so the advantage shown is never overstated). The annual TTC of the gardening
+  lines and of the gardening parts of the monthly fees count for at most 5,000 € (the
+  gardening sub-cap); the rest counts in full; the sum
   is then limited by the household cap: 12,000 € + 1,500 € per dependent child and per
   member over 65, at most 15,000 €; 20,000 € when a member is disabled. Annual credit
   = 50 % of that base, rounded to the cent; monthly equivalent = annual / 12, rounded.
@@ -33,7 +42,8 @@ Rules (amounts in euros, ``Decimal`` everywhere, every rounding half up to the c
   TTC − monthly equivalent of the credit; otherwise it is ``None``.
 
 Bad input (unknown activity code, negative or absurd hours, a negative price, a VAT
-rate outside 0–100 %) raises ``PricingError`` with a stable ``code``.
+rate outside 0–100 %, a fee without a rate for one of the quote's activities) raises
+``PricingError`` with a stable ``code``.
 """
 
 from __future__ import annotations
@@ -42,7 +52,7 @@ from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypedDict
 
-PRICING_VERSION = "2026.1"
+PRICING_VERSION = "2026.2"
 
 CENT = Decimal("0.01")
 HUNDREDTH = Decimal("0.01")
@@ -87,6 +97,7 @@ class PricedFee(TypedDict):
     code: str
     label: str
     recurrence: str
+    activity: str
     amount_ht: Decimal
     vat_rate: Decimal
     amount_vat: Decimal
@@ -199,22 +210,54 @@ def _line(raw: Mapping[str, Any]) -> PricedLine:
     }
 
 
-def _fee(raw: Mapping[str, Any]) -> PricedFee:
+def _weights(lines: Sequence[PricedLine]) -> list[tuple[str, str, Decimal]]:
+    """(activity, label, weight) per activity, in order: its monthly HT, or its minutes
+    when every service is free."""
+    by_activity: dict[str, list[PricedLine]] = {}
+    for line in lines:
+        by_activity.setdefault(line["activity"], []).append(line)
+    amounts = {a: sum((x["monthly_ht"] for x in ls), Decimal(0)) for a, ls in by_activity.items()}
+    if not any(amounts.values()):
+        amounts = {
+            a: Decimal(sum(x["minutes_per_week"] for x in ls)) for a, ls in by_activity.items()
+        }
+    return [(a, ls[0]["label"], amounts[a]) for a, ls in by_activity.items()]
+
+
+def _fee(raw: Mapping[str, Any], weights: Sequence[tuple[str, str, Decimal]]) -> list[PricedFee]:
+    """The fee split between the quote's activities, one priced part per activity."""
     recurrence = str(raw.get("recurrence", ""))
     if recurrence not in FEE_RECURRENCES:
         raise PricingError("bad_fee", f"a fee is monthly or one_off ({recurrence!r})")
+    code, label = str(raw.get("code", "")), str(raw.get("label", ""))
     amount_ht = _money(raw.get("amount_ht"), "fee", "bad_fee")
-    rate = _rate(raw.get("vat_rate"), "fee VAT rate")
-    vat = _vat(amount_ht, rate)
-    return {
-        "code": str(raw.get("code", "")),
-        "label": str(raw.get("label", "")),
-        "recurrence": recurrence,
-        "amount_ht": amount_ht,
-        "vat_rate": rate,
-        "amount_vat": vat,
-        "amount_ttc": amount_ht + vat,
-    }
+    rates = raw.get("vat_rates")
+    if not isinstance(rates, Mapping):
+        rates = {}
+    total = sum((weight for _, _, weight in weights), Decimal(0))
+    parts: list[PricedFee] = []
+    left = amount_ht
+    for index, (activity, line_label, weight) in enumerate(weights):
+        if activity not in rates:
+            raise PricingError("no_fee_rate", f"the fee {code} has no VAT rate for {activity}")
+        rate = _rate(rates[activity], "fee VAT rate")
+        # Never more than what is left, so no part is negative (a free activity weighs 0).
+        part = left if index == len(weights) - 1 else min(_round(amount_ht * weight / total), left)
+        left -= part
+        vat = _vat(part, rate)
+        parts.append(
+            {
+                "code": code,
+                "label": label if len(weights) == 1 else f"{label} ({line_label})",
+                "recurrence": recurrence,
+                "activity": activity,
+                "amount_ht": part,
+                "vat_rate": rate,
+                "amount_vat": vat,
+                "amount_ttc": part + vat,
+            }
+        )
+    return parts
 
 
 def _totals(items: Sequence[tuple[Decimal, Decimal]]) -> Totals:
@@ -225,14 +268,15 @@ def _totals(items: Sequence[tuple[Decimal, Decimal]]) -> Totals:
 
 def price(data: Mapping[str, Any]) -> Priced:
     """Price a quote. ``data``: ``lines`` (activity, label, minutes_per_week,
-    hourly_price_ht, vat_rate), ``fees`` (code, label, recurrence, amount_ht, vat_rate),
+    hourly_price_ht, vat_rate), ``fees`` (code, label, recurrence, amount_ht, vat_rates),
     ``household`` (dependent_children, members_over_65, disabled_member) and
     ``immediate_advance``. Decimal amounts may be given as strings."""
     raw_lines = data.get("lines") or []
     if not raw_lines:
         raise PricingError("no_lines", "a quote needs at least one service")
     lines = [_line(raw) for raw in raw_lines]
-    fees = [_fee(raw) for raw in data.get("fees") or []]
+    weights = _weights(lines)
+    fees = [part for raw in data.get("fees") or [] for part in _fee(raw, weights)]
     household = data.get("household") or {}
     cap = tax_credit_cap(
         dependent_children=_count(household.get("dependent_children", 0), "children"),
@@ -255,7 +299,9 @@ def price(data: Mapping[str, Any]) -> Priced:
     )
 
     gardening = MONTHS_PER_YEAR * sum(
-        (line["monthly_ttc"] for line in lines if line["activity"] == GARDENING), Decimal("0.00")
+        [line["monthly_ttc"] for line in lines if line["activity"] == GARDENING]
+        + [f["amount_ttc"] for f in monthly_fees if f["activity"] == GARDENING],
+        Decimal("0.00"),
     )
     eligible = annual["ttc"]
     base = min(eligible - gardening + min(gardening, GARDENING_CAP), cap)

@@ -1,5 +1,5 @@
 from quotes.models.legal import LegalText, LegalTextKind
-from quotes.models.pricelist import ActivityPrice, Fee, FeeRecurrence, PriceList
+from quotes.models.pricelist import ActivityPrice, Fee, FeeRecurrence, FeeVatRate, PriceList
 from quotes.models.quote import (
     QUOTE_TRANSITIONS,
     Contract,
@@ -18,6 +18,7 @@ __all__ = [
     "DocumentKind",
     "Fee",
     "FeeRecurrence",
+    "FeeVatRate",
     "LegalText",
     "LegalTextKind",
     "PriceList",

@@ -72,6 +72,13 @@ class PriceList(models.Model):
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
 
 
+ACTIVITY_CHOICES = [
+    ("housekeeping", _("Housekeeping and ironing")),
+    ("gardening", _("Gardening")),
+    ("senior_care", _("Senior care")),
+]
+
+
 class ActivityPrice(models.Model):
     price_list = models.ForeignKey(
         PriceList, on_delete=models.CASCADE, related_name="prices", verbose_name=_("price list")
@@ -79,11 +86,7 @@ class ActivityPrice(models.Model):
     activity = models.CharField(
         _("activity"),
         max_length=20,
-        choices=[
-            ("housekeeping", _("Housekeeping and ironing")),
-            ("gardening", _("Gardening")),
-            ("senior_care", _("Senior care")),
-        ],
+        choices=ACTIVITY_CHOICES,
     )
     label = models.CharField(
         _("label on the quote"), max_length=120, help_text=_("As the client reads it (French).")
@@ -122,7 +125,11 @@ class FeeRecurrence(models.TextChoices):
 
 
 class Fee(models.Model):
-    """An extra fee (dossier, travel…), shown apart on the quote, HT and TTC."""
+    """An extra fee (dossier, travel…), shown apart on the quote, HT and TTC.
+
+    Its VAT rate is set per activity (``FeeVatRate``): an accessory fee follows the rate
+    of the service it goes with. On a quote with several activities the fee is split pro
+    rata of each activity's amount (see ``quotes/pricing.py``)."""
 
     price_list = models.ForeignKey(
         PriceList, on_delete=models.CASCADE, related_name="fees", verbose_name=_("price list")
@@ -135,12 +142,6 @@ class Fee(models.Model):
     amount_ht = models.DecimalField(
         _("amount excl. VAT (€)"), max_digits=7, decimal_places=2, validators=[MinValueValidator(0)]
     )
-    vat_rate = models.DecimalField(
-        _("VAT rate (%)"),
-        max_digits=5,
-        decimal_places=2,
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
-    )
 
     class Meta:
         ordering = ["price_list", "code"]
@@ -152,3 +153,30 @@ class Fee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label}: {self.amount_ht} € HT"
+
+
+class FeeVatRate(models.Model):
+    """The VAT rate of a fee when it goes with one activity's service."""
+
+    fee = models.ForeignKey(
+        Fee, on_delete=models.CASCADE, related_name="vat_rates", verbose_name=_("fee")
+    )
+    activity = models.CharField(_("activity"), max_length=20, choices=ACTIVITY_CHOICES)
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("An accessory fee follows the rate of the service it goes with."),
+    )
+
+    class Meta:
+        ordering = ["fee", "activity"]
+        constraints = [
+            models.UniqueConstraint(fields=["fee", "activity"], name="one_fee_rate_per_activity")
+        ]
+        verbose_name = _("fee VAT rate")
+        verbose_name_plural = _("fee VAT rates")
+
+    def __str__(self) -> str:
+        return f"{self.fee.code} · {self.get_activity_display()}: {self.vat_rate} %"

@@ -9,7 +9,7 @@
 // division: divRound(n, d) = floor((2n + d) / 2d). The largest intermediate value
 // (hourly price in cents × 3,600 minutes × 52) stays far below 2^53.
 
-export const PRICING_VERSION = "2026.1";
+export const PRICING_VERSION = "2026.2";
 
 const WEEKS_PER_YEAR = 52;
 const MONTHS_PER_YEAR = 12;
@@ -106,27 +106,70 @@ function priceLine(raw) {
   };
 }
 
-function priceFee(raw) {
+// [activity, label, weight] per activity, in order of first appearance: its monthly HT
+// in cents, or its minutes when every service is free (as quotes/pricing.py _weights).
+function feeWeights(lines) {
+  const byActivity = new Map();
+  for (const line of lines) {
+    const activity = line.json.activity;
+    if (!byActivity.has(activity)) byActivity.set(activity, []);
+    byActivity.get(activity).push(line);
+  }
+  let weights = [...byActivity].map(([activity, ls]) => [
+    activity,
+    ls[0].json.label,
+    ls.reduce((acc, l) => acc + l.cents.ht, 0),
+  ]);
+  if (weights.every(([, , w]) => w === 0)) {
+    weights = [...byActivity].map(([activity, ls]) => [
+      activity,
+      ls[0].json.label,
+      ls.reduce((acc, l) => acc + l.json.minutes_per_week, 0),
+    ]);
+  }
+  return weights;
+}
+
+// The fee split between the quote's activities pro rata of their weight, each part at
+// its activity's rate; the last part takes the remainder (rules in quotes/pricing.py).
+function priceFee(raw, weights) {
   const recurrence = String(raw.recurrence ?? "");
   if (!FEE_RECURRENCES.has(recurrence)) {
     throw new PricingError("bad_fee", `a fee is monthly or one_off (${recurrence})`);
   }
+  const code = String(raw.code ?? "");
+  const label = String(raw.label ?? "");
   const ht = toCents(raw.amount_ht, "fee", "bad_fee");
-  const rate = toBasisPoints(raw.vat_rate, "fee VAT rate");
-  const feeVat = vat(ht, rate);
-  return {
-    recurrence,
-    cents: { ht, vat: feeVat, ttc: ht + feeVat },
-    json: {
-      code: String(raw.code ?? ""),
-      label: String(raw.label ?? ""),
+  const given = raw.vat_rates;
+  const rates = given !== null && typeof given === "object" && !Array.isArray(given) ? given : {};
+  const total = weights.reduce((acc, [, , w]) => acc + w, 0);
+  let left = ht;
+  return weights.map(([activity, lineLabel, weight], index) => {
+    if (!Object.prototype.hasOwnProperty.call(rates, activity)) {
+      throw new PricingError("no_fee_rate", `the fee ${code} has no VAT rate for ${activity}`);
+    }
+    const rate = toBasisPoints(rates[activity], "fee VAT rate");
+    // Never more than what is left, so no part is negative (a free activity weighs 0).
+    const share = index === weights.length - 1 ? left : divRound(ht * weight, total);
+    const part = Math.min(share, left);
+    left -= part;
+    const partVat = vat(part, rate);
+    return {
       recurrence,
-      amount_ht: money(ht),
-      vat_rate: money(rate),
-      amount_vat: money(feeVat),
-      amount_ttc: money(ht + feeVat),
-    },
-  };
+      activity,
+      cents: { ht: part, vat: partVat, ttc: part + partVat },
+      json: {
+        code,
+        label: weights.length === 1 ? label : `${label} (${lineLabel})`,
+        recurrence,
+        activity,
+        amount_ht: money(part),
+        vat_rate: money(rate),
+        amount_vat: money(partVat),
+        amount_ttc: money(part + partVat),
+      },
+    };
+  });
 }
 
 function sum(items) {
@@ -144,7 +187,8 @@ export function price(input) {
   const rawLines = input.lines ?? [];
   if (rawLines.length === 0) throw new PricingError("no_lines", "a quote needs at least one service");
   const lines = rawLines.map(priceLine);
-  const fees = (input.fees ?? []).map(priceFee);
+  const weights = feeWeights(lines);
+  const fees = (input.fees ?? []).flatMap((raw) => priceFee(raw, weights));
   const household = input.household ?? {};
   const cap = taxCreditCapCents({
     dependentChildren: count(household.dependent_children ?? 0, "children"),
@@ -163,9 +207,13 @@ export function price(input) {
   };
   const oneOff = sum(fees.filter((f) => f.recurrence === "one_off").map((f) => f.cents));
 
+  // The gardening lines and the gardening parts of the monthly fees: the sub-cap's base.
   const gardening =
     MONTHS_PER_YEAR *
-    lines.filter((l) => l.json.activity === "gardening").reduce((acc, l) => acc + l.cents.ttc, 0);
+    [
+      ...lines.filter((l) => l.json.activity === "gardening"),
+      ...fees.filter((f) => f.recurrence === "monthly" && f.activity === "gardening"),
+    ].reduce((acc, item) => acc + item.cents.ttc, 0);
   const eligible = annual.ttc;
   const base = Math.min(eligible - gardening + Math.min(gardening, GARDENING_CAP), cap);
   const creditAnnual = divRound(base, 2);
