@@ -3,7 +3,10 @@
 Anonymising keeps the rows the figures are made of (visits with their status, dates,
 activities, channel, agency and minutes; quotes with their figures) and blanks what
 names, locates or describes the person. What the law requires to keep — a signed
-contract, its quote, its documents and the signature evidence — is left untouched.
+contract, its quote, its documents and the signature evidence — is left untouched. A
+quote issued less than a year ago keeps its client part and its PDF too (arrêté of
+17 March 2015: a copy of the quote is kept at least one year, and the quote says so);
+the nightly retention blanks them once the year is over.
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ from django.utils.translation import gettext as _
 from organisation.models import User
 from privacy.audit import MASK, audit_record
 from privacy.models import AuditAction, AuditEntry
-from quotes.models import Contract, Document, Quote, QuoteStatus
+from quotes.models import Contract, Document, DocumentKind, Quote, QuoteStatus
 from signatures.models import SignatureRequest
 from visits.models import Conflict, Prospect, Visit, VisitStatus
 
 ANONYMISED = "anonymised"
+# A copy of a quote is kept at least one year after its issue (366 days: a leap year too).
+QUOTE_COPY_DAYS = 366
 
 
 class PrivacyError(Exception):
@@ -43,6 +48,8 @@ class AnonymiseResult:
     quotes: int = 0
     documents_deleted: int = 0
     kept_quotes: list[str] = field(default_factory=list)
+    # Unsigned quotes issued less than a year ago: reference → last day kept (ISO date).
+    quotes_kept_a_year: dict[str, str] = field(default_factory=dict)
 
 
 def _signed_quotes(prospect: Prospect) -> models.QuerySet[Quote]:
@@ -50,6 +57,29 @@ def _signed_quotes(prospect: Prospect) -> models.QuerySet[Quote]:
     return Quote.objects.filter(visit__prospect=prospect).filter(
         Q(status=QuoteStatus.SIGNED) | Q(contract__signed_at__isnull=False)
     )
+
+
+def _young_quotes(prospect: Prospect, now: datetime) -> models.QuerySet[Quote]:
+    """Issued quotes whose copy must still be kept: issued less than a year ago."""
+    return Quote.objects.filter(
+        visit__prospect=prospect, issued_at__gt=now - timedelta(days=QUOTE_COPY_DAYS)
+    )
+
+
+def _objects_of(quote_ids: set[int]) -> set[tuple[str, int]]:
+    """The quotes, their contracts and signature requests, as the audit log names them."""
+    objects = {("quotes.quote", pk) for pk in quote_ids}
+    objects |= {
+        ("quotes.contract", pk)
+        for pk in Contract.objects.filter(quote__in=quote_ids).values_list("pk", flat=True)
+    }
+    objects |= {
+        ("signatures.signaturerequest", pk)
+        for pk in SignatureRequest.objects.filter(contract__quote__in=quote_ids).values_list(
+            "pk", flat=True
+        )
+    }
+    return objects
 
 
 def retention_due(*, now: datetime | None = None) -> models.QuerySet[Prospect]:
@@ -115,17 +145,22 @@ def _blank_visit(visit: Visit) -> None:
         conflict.save(update_fields=["mine", "theirs", "resolution"])
 
 
-def _blank_quote(quote: Quote) -> int:
-    """The client's part of the quote goes, and its documents; returns files deleted."""
-    parties = dict(quote.parties)
-    if "client" in parties:
-        parties["client"] = {}
-    Quote.objects.filter(pk=quote.pk).update(parties=parties)
+def _blank_quote(quote: Quote, *, keep_copy: bool = False) -> int:
+    """The client's part of the quote goes, and its documents; returns files deleted.
+    ``keep_copy``: the quote as issued (client part and PDF) stays, the rest goes."""
+    if not keep_copy:
+        parties = dict(quote.parties)
+        if "client" in parties:
+            parties["client"] = {}
+        Quote.objects.filter(pk=quote.pk).update(parties=parties)
     SignatureRequest.objects.filter(contract__quote=quote).update(
         signer_first_name="", signer_last_name="", signer_email="", signer_phone="", evidence={}
     )
     deleted = 0
-    for document in Document.objects.filter(quote=quote):
+    documents = Document.objects.filter(quote=quote)
+    if keep_copy:
+        documents = documents.exclude(kind=DocumentKind.QUOTE)
+    for document in documents:
         document.file.delete(save=False)
         document.delete()
         deleted += 1
@@ -136,11 +171,17 @@ def _blank_quote(quote: Quote) -> int:
 _READABLE_IN_TRAIL = frozenset({"status", "advisor", "number", "general_terms"})
 
 
-def _mask_trail(prospect_id: int, kept_objects: set[tuple[str, int]]) -> None:
-    """Values the audit log holds about the person are masked; who did what stays."""
+def _mask_trail(
+    prospect_id: int,
+    kept_objects: set[tuple[str, int]],
+    only: set[tuple[str, int]] | None = None,
+) -> None:
+    """Values the audit log holds about the person are masked; who did what stays.
+    ``only``: mask the entries of these objects alone."""
     entries = AuditEntry.objects.filter(prospect_ref=prospect_id).exclude(changes={})
     for entry in entries:
-        if (entry.object_type, entry.object_id) in kept_objects:
+        key = (entry.object_type, entry.object_id)
+        if key in kept_objects or (only is not None and key not in only):
             continue
         entry.changes = {
             key: pair
@@ -162,34 +203,69 @@ def prospect_anonymise(
     kept = list(_signed_quotes(prospect))
     kept_ids = {q.pk for q in kept}
     result.kept_quotes = [q.reference for q in kept]
-    kept_objects = {("quotes.quote", q.pk) for q in kept}
-    kept_objects |= {
-        ("quotes.contract", pk)
-        for pk in Contract.objects.filter(quote__in=kept_ids).values_list("pk", flat=True)
+    young = list(_young_quotes(prospect, now).exclude(pk__in=kept_ids).order_by("issued_at"))
+    result.quotes_kept_a_year = {
+        q.reference: timezone.localdate(q.issued_at + timedelta(days=QUOTE_COPY_DAYS)).isoformat()
+        for q in young
+        if q.issued_at is not None
     }
-    kept_objects |= {
-        ("signatures.signaturerequest", pk)
-        for pk in SignatureRequest.objects.filter(contract__quote__in=kept_ids).values_list(
-            "pk", flat=True
-        )
-    }
+    young_ids = {q.pk for q in young}
     _blank_prospect(prospect, now)
     for visit in Visit.objects.filter(prospect=prospect):
         _blank_visit(visit)
         result.visits += 1
     for quote in Quote.objects.filter(visit__prospect=prospect).exclude(pk__in=kept_ids):
-        result.documents_deleted += _blank_quote(quote)
+        result.documents_deleted += _blank_quote(quote, keep_copy=quote.pk in young_ids)
         result.quotes += 1
-    _mask_trail(prospect.pk, kept_objects)
+    # The quotes kept a year keep their trail for that year (quote_copies_purge masks it).
+    _mask_trail(prospect.pk, _objects_of(kept_ids | young_ids))
+    changes: dict[str, list[Any]] = {}
+    if result.kept_quotes:
+        changes["kept_quotes"] = [None, result.kept_quotes]
+    if result.quotes_kept_a_year:
+        changes["quotes_kept_a_year"] = [None, result.quotes_kept_a_year]
     audit_record(
         user=user,
         action=action,
         obj=prospect,
         prospect_id=prospect.pk,
-        changes={"kept_quotes": [None, result.kept_quotes]} if result.kept_quotes else {},
+        changes=changes,
         reason=reason,
     )
     return result
+
+
+def quote_copies_purge(*, now: datetime | None = None) -> list[int]:
+    """Blank the quotes of anonymised people once their year of copy is over (the client
+    part, the PDFs, their trail); signed ones stay. Returns the quotes' ids."""
+    now = now or timezone.now()
+    over = (
+        Quote.objects.filter(
+            visit__prospect__anonymised_at__isnull=False,
+            issued_at__lte=now - timedelta(days=QUOTE_COPY_DAYS),
+        )
+        .exclude(status=QuoteStatus.SIGNED)
+        .exclude(contract__signed_at__isnull=False)
+        .exclude(parties__client={})
+        .select_related("visit")
+        .order_by("pk")
+    )
+    done = []
+    for quote in over:
+        with transaction.atomic():
+            _blank_quote(quote)
+            prospect_id = quote.visit.prospect_id
+            _mask_trail(prospect_id, set(), only=_objects_of({quote.pk}))
+            audit_record(
+                user=None,
+                action=AuditAction.ANONYMISE,
+                obj=quote,
+                prospect_id=prospect_id,
+                changes={},
+                reason=_("The year a copy of the quote is kept is over."),
+            )
+        done.append(quote.pk)
+    return done
 
 
 def prospect_erase(*, prospect: Prospect, user: User, reason: str) -> AnonymiseResult:
@@ -215,6 +291,7 @@ def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> li
             action=AuditAction.ANONYMISE,
             reason=_("No contact and nothing signed for %(days)s days.") % {"days": days},
         )
+    quote_copies_purge(now=now)
     return due
 
 

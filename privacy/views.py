@@ -3,6 +3,8 @@ visit's agency and staff only; the visit is looked up through the agency scoping
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -86,6 +88,12 @@ def person_erase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         )
     else:
         messages.success(request, _("Data anonymised."))
+    for reference, until in result.quotes_kept_a_year.items():
+        messages.info(
+            request,
+            _("%(quote)s and its PDF kept until %(date)s: a quote is kept a year.")
+            % {"quote": reference, "date": date.fromisoformat(until).strftime("%d/%m/%Y")},
+        )
     response = redirect("privacy:person_data", pk=visit.pk)
     response.status_code = 303
     return response

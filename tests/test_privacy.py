@@ -235,10 +235,15 @@ def test_it_keeps_the_figures_and_blanks_the_person(agency: Agency, settings: An
     assert prospect.anonymised_at is not None
     assert visit.answers == {} and visit.status == VisitStatus.QUOTED
     assert visit.activities == ["housekeeping"] and visit.estimated_minutes == 180
-    assert quote.parties["client"] == {} and quote.parties["company"]
-    assert figures and quote.figures == figures and quote.number
+    # Issued 31 days ago: the quote as issued is kept its year, then blanked.
+    assert quote.parties["client"]["name"] and quote.number
     entry = AuditEntry.objects.get(action=AuditAction.ANONYMISE)
     assert entry.user is None and "30" in entry.reason
+    with time_machine.travel(T0 + timedelta(days=367), tick=False):
+        assert retention_apply() == []
+    quote.refresh_from_db()
+    assert quote.parties["client"] == {} and quote.parties["company"]
+    assert figures and quote.figures == figures and quote.number
 
 
 def test_it_lists_without_changing_in_dry_run(
@@ -289,7 +294,9 @@ def test_it_erases_all_but_the_signed_contract_and_records_why_and_who(
     signed_doc = _document(signed, DocumentKind.SIGNED_CONTRACT, b"%PDF signed")
     other_visit = make_visit_ready_to_quote(agency)
     Visit.objects.filter(pk=other_visit.pk).update(prospect=prospect, answers={"pets": "chat"})
-    unsigned = _issued_quote(Visit.objects.get(pk=other_visit.pk))
+    # Issued more than a year ago: its copy need not be kept any more.
+    with time_machine.travel(timezone.now() - timedelta(days=400), tick=False):
+        unsigned = _issued_quote(Visit.objects.get(pk=other_visit.pk))
     unsigned_doc = _document(unsigned, DocumentKind.QUOTE, b"%PDF unsigned")
     client.force_login(manager)
     url = reverse("privacy:person_erase", args=[signed.visit_id])
@@ -312,6 +319,55 @@ def test_it_erases_all_but_the_signed_contract_and_records_why_and_who(
     entry = AuditEntry.objects.get(action=AuditAction.ERASE)
     assert entry.user == manager and entry.reason == "Lettre du 2 mai"
     assert entry.changes["kept_quotes"] == [None, [signed.reference]]
+
+
+def test_it_keeps_a_quote_issued_less_than_a_year_ago_and_its_pdf_and_says_why(
+    client: Client, manager: User, agency: Agency
+) -> None:
+    issued_at = timezone.now() - timedelta(days=200)
+    with time_machine.travel(issued_at, tick=False):
+        visit = make_visit_ready_to_quote(agency, first_name="Hélène")
+        young = _issued_quote(visit)
+        contract = contract_create(quote=young, user=None, early_start_requested=False)
+    pdf = _document(young, DocumentKind.QUOTE, b"%PDF the quote as issued")
+    unsigned_contract = _document(young, DocumentKind.CONTRACT, b"%PDF contract, unsigned")
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("privacy:person_erase", args=[visit.pk]),
+        {"reason": "Courriel du 3 mai", "confirm": "on"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    visit.prospect.refresh_from_db()
+    assert visit.prospect.anonymised_at is not None and visit.prospect.first_name == ""
+    young.refresh_from_db()
+    assert young.parties["client"]["name"].startswith("Hélène")  # the quote as issued
+    assert Document.objects.get(pk=pdf.pk).file.read() == b"%PDF the quote as issued"
+    assert not Document.objects.filter(pk=unsigned_contract.pk).exists()
+    assert Contract.objects.filter(pk=contract.pk).exists()
+    until = timezone.localdate(issued_at + timedelta(days=366))
+    said = [str(m) for m in response.context["messages"]]
+    assert any(
+        young.reference in m and until.strftime("%d/%m/%Y") in m and "un an" in m for m in said
+    ), said
+    entry = AuditEntry.objects.get(action=AuditAction.ERASE)
+    assert entry.changes["quotes_kept_a_year"] == [None, {young.reference: until.isoformat()}]
+    assert "kept_quotes" not in entry.changes  # nothing signed
+
+    # The night after the year is over, the copy goes too; the figures stay.
+    with time_machine.travel(issued_at + timedelta(days=365), tick=False):
+        retention_apply()
+    assert Document.objects.filter(pk=pdf.pk).exists()
+    with time_machine.travel(issued_at + timedelta(days=367), tick=False):
+        retention_apply()
+        retention_apply()  # once only
+    young.refresh_from_db()
+    assert young.parties["client"] == {} and young.figures and young.number
+    assert not Document.objects.filter(pk=pdf.pk).exists()
+    purged = AuditEntry.objects.filter(action=AuditAction.ANONYMISE, object_id=young.pk)
+    assert purged.count() == 1
 
 
 def test_it_masks_the_persons_values_in_the_audit_log_on_erasure(
