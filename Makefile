@@ -78,7 +78,8 @@ $(PRECOMPILED): $(DOCUMENT_TEMPLATES) node_modules/.package-lock.json
 	node_modules/.bin/nunjucks-precompile templates/documents > $@.tmp
 	mv $@.tmp $@
 
-# A self-signed development seal for PDFs, unless NOMAD_SEAL_* name real files.
+# A self-signed development seal per brand (stored and demo ones) that has none in
+# NOMAD_SEAL_DIR; refused in production.
 seal: | $(VENV)/bin/python
 	$(MANAGE) generate_seal_certificate
 

@@ -320,15 +320,31 @@ if not PRODUCTION:
 # served only through the agency-scoped views.
 DOCUMENTS_ROOT = Path(env("DOCUMENTS_ROOT", str(BASE_DIR / "private" / "documents")))
 
-# Signatures. The company seal (PAdES) is made with this certificate and key; in
-# development `make run` / `make test` generate a self-signed pair at these defaults.
-NOMAD_SEAL_CERT_FILE = env(
-    "NOMAD_SEAL_CERT_FILE", str(BASE_DIR / "private" / "seal" / "seal-cert.pem")
-)
-NOMAD_SEAL_KEY_FILE = env(
-    "NOMAD_SEAL_KEY_FILE", str(BASE_DIR / "private" / "seal" / "seal-key.pem")
-)
+# Signatures. Each brand (legal entity) seals its documents (PAdES) with its own
+# certificate and key, NAME.pem and NAME.key in this directory (NAME: Brand.seal_name, else
+# its slug). Outside production a missing pair is generated, self-signed.
+NOMAD_SEAL_DIR = Path(env("NOMAD_SEAL_DIR", str(BASE_DIR / "private" / "seal")))
+NOMAD_SEAL_GENERATE = not PRODUCTION
+if {"NOMAD_SEAL_CERT_FILE", "NOMAD_SEAL_KEY_FILE"} & set(os.environ):
+    raise ImproperlyConfigured(
+        "NOMAD_SEAL_CERT_FILE and NOMAD_SEAL_KEY_FILE are gone: each brand's seal is "
+        "NAME.pem and NAME.key in NOMAD_SEAL_DIR."
+    )
+
+
+def _seal_key_passwords() -> dict[str, str]:
+    """NOMAD_SEAL_KEY_PASSWORD_<NAME> (or its _FILE) by NAME: upper-cased, - as _."""
+    prefix = "NOMAD_SEAL_KEY_PASSWORD_"
+    names = {
+        v.removeprefix(prefix).removesuffix("_FILE") for v in os.environ if v.startswith(prefix)
+    }
+    names.discard("FILE")  # NOMAD_SEAL_KEY_PASSWORD_FILE: the password of every key
+    return {name: env(prefix + name) for name in names if env(prefix + name)}
+
+
+# The keys' password: their own if set, else NOMAD_SEAL_KEY_PASSWORD for all.
 NOMAD_SEAL_KEY_PASSWORD = env("NOMAD_SEAL_KEY_PASSWORD")
+NOMAD_SEAL_KEY_PASSWORDS = _seal_key_passwords()
 NOMAD_TSA_URL = env("NOMAD_TSA_URL")  # RFC 3161 timestamping authority, optional
 # Yousign API v3 (remote signature); without a key only on-site signature is offered.
 YOUSIGN_API_URL = env("YOUSIGN_API_URL", "https://api-sandbox.yousign.app/v3")

@@ -6,6 +6,7 @@ PostgreSQL and Redis. Celery stays eager unless a test asks for the real broker.
 
 import os
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("NOMAD_ENV", "test")
 
@@ -28,9 +29,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Fault injection for the offline replay tests; idle unless a test configures it.
 MIDDLEWARE = [*MIDDLEWARE, "nomad_web.chaos.ChaosMiddleware"]
 
-# The tests seal with their own throwaway certificate (made by a session fixture).
-_SEAL_DIR = tempfile.mkdtemp(prefix="nomad-test-seal-")
-NOMAD_SEAL_CERT_FILE = os.path.join(_SEAL_DIR, "seal-cert.pem")
-NOMAD_SEAL_KEY_FILE = os.path.join(_SEAL_DIR, "seal-key.pem")
+# The tests seal with throwaway certificates, one per brand, made when first needed.
+NOMAD_SEAL_DIR = Path(tempfile.mkdtemp(prefix="nomad-test-seal-"))
 # Every event the tests write is checked against its JSON Schema (docs/events/).
 NOMAD_EVENTS_VALIDATE = True

@@ -69,19 +69,6 @@ def catalogues(db: None) -> list[object]:
     return catalogue_load_default()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _seal_certificate() -> None:
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from signatures.seal import seal_certificate_generate
-
-    cert, key = Path(settings.NOMAD_SEAL_CERT_FILE), Path(settings.NOMAD_SEAL_KEY_FILE)
-    if not cert.exists():
-        seal_certificate_generate(cert_path=cert, key_path=key)
-
-
 @pytest.fixture(scope="session")
 def kafka_mock_cluster() -> Iterator[str]:
     """librdkafka's mock cluster: three brokers on loopback speaking the Kafka protocol.
