@@ -13,4 +13,10 @@ urlpatterns = [
         views.visit_assign_view,
         name="visit_assign",
     ),
+    path("tableau-de-bord/copies-papier/", views.paper_copy_list, name="paper_copies"),
+    path(
+        "tableau-de-bord/copies-papier/<int:pk>/remise/",
+        views.paper_copy_done,
+        name="paper_copy_done",
+    ),
 ]

@@ -6,6 +6,7 @@ can be bookmarked; an htmx request gets only the part of the page it replaces.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +28,9 @@ from dashboard.filters import SORTS, DashboardFilterForm
 from dashboard.panels import dashboard_build
 from nomad_web.http import AuthenticatedHttpRequest
 from organisation.models import Role, User
+from organisation.scoping import get_for_user_or_404
+from signatures.models import PaperCopyTask
+from signatures.services import SignatureError, paper_copy_mark_done
 from visits.forms import AssignForm
 from visits.models import Visit
 from visits.services import VisitError, visit_assign
@@ -227,3 +231,46 @@ def visit_assign_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = ""
     return redirect(back or "dashboard:visits")
+
+
+def _paper_copies(request: AuthenticatedHttpRequest) -> Any:
+    return (
+        PaperCopyTask.objects.for_user(request.user)
+        .select_related("contract__quote__visit__prospect", "contract__quote__visit__agency")
+        .order_by("done_on", "created_at")
+    )
+
+
+@require_GET
+@login_required
+def paper_copy_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """L221-9: the signed contracts the agency must hand or post on paper, open ones first;
+    the last 30 days of those done are kept in view."""
+    _require_dashboard(request)
+    tasks = _paper_copies(request)
+    recent = timezone.localdate() - timedelta(days=30)
+    context = {
+        "open_tasks": tasks.filter(done_on__isnull=True),
+        "done_tasks": tasks.filter(done_on__gte=recent).order_by("-done_on"),
+        "today": timezone.localdate(),
+    }
+    return render(request, "dashboard/paper_copies.html", context)
+
+
+@require_POST
+@login_required
+def paper_copy_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    _require_dashboard(request)
+    task = get_for_user_or_404(_paper_copies(request), request.user, pk=pk)
+    try:
+        on = date.fromisoformat(request.POST.get("done_on", ""))
+    except ValueError:
+        messages.error(request, _("Give the date the paper copy was handed over or posted."))
+        return redirect("dashboard:paper_copies")
+    try:
+        paper_copy_mark_done(task=task, on=on, user=request.user)
+    except SignatureError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Paper copy marked as handed over."))
+    return redirect("dashboard:paper_copies")

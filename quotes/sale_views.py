@@ -23,7 +23,7 @@ from quotes.device_services import (
 )
 from quotes.models import Contract
 from quotes.services import QuoteError
-from signatures.models import SignatureStatus
+from signatures.models import IdentityDocument, SignatureStatus
 from signatures.services import SignatureError, onsite_sign
 from signatures.views import onsite_submission
 from visits.submissions import submission_answer
@@ -74,7 +74,13 @@ def _result(result: DeviceResult) -> tuple[int, dict[str, Any]]:
 @login_required
 def sale_page(request: AuthenticatedHttpRequest, pk: int | uuid.UUID) -> HttpResponse:
     visit = get_visit_for_user(request, pk, template_ok=True)
-    return render(request, "quotes/sale.html", {"visit": visit, "texts_json": json.dumps(_texts())})
+    context = {
+        "visit": visit,
+        "texts_json": json.dumps(_texts()),
+        # The signature step's choices (the place is prefilled on the tablet from the visit).
+        "identity_documents": IdentityDocument.choices,
+    }
+    return render(request, "quotes/sale.html", context)
 
 
 def _texts() -> dict[str, str]:
@@ -86,10 +92,6 @@ def _texts() -> dict[str, str]:
         "makeQuote": _("Make the quote"),
         "issueQuote": _("Issue the quote"),
         "makeContract": _("Make the contract"),
-        "earlyStart": _(
-            "The client expressly asks for the service to start before the end of the "
-            "14-day withdrawal period (they will owe the part performed if they withdraw)."
-        ),
         "sign": _("Have it signed on the tablet"),
         "stepQuote": _("Quote"),
         "stepContract": _("Contract"),
@@ -151,6 +153,8 @@ def sale_contract(request: AuthenticatedHttpRequest, pk: int | uuid.UUID) -> Jso
                 visit=visit,
                 client_uuid=client_uuid,
                 quote_uuid=_optional_uuid(data.get("quote", "")),
+                # Sent only by writes queued before the client made this request at signature
+                # (L221-25); today's tablet never sends it (static/js/sale.js).
                 early_start_requested=data.get("early_start_requested") == "on",
                 made_at=data.get("made_at", "")[:40],
                 document_sha256=data.get("document_sha256", "")[:64],

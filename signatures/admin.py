@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from signatures.models import SignatureRequest, WebhookEvent
+from signatures.models import PaperCopyTask, SignatureRequest, WebhookEvent
 
 
 class ReadOnlyAdmin(admin.ModelAdmin[Any]):
@@ -49,3 +49,12 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_filter = ["name"]
     search_fields = ["event_id", "outcome"]
     readonly_fields = ["event_id", "name", "payload", "received_at", "outcome"]
+
+
+@admin.register(PaperCopyTask)
+class PaperCopyTaskAdmin(ReadOnlyAdmin):
+    """Marked done by the agency from its dashboard (signatures.services.paper_copy_mark_done)."""
+
+    list_display = ["contract", "reason", "created_at", "done_on", "done_by"]
+    list_filter = ["done_on"]
+    raw_id_fields = ["contract", "signature", "done_by"]

@@ -113,3 +113,62 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.event_id}"
+
+
+class IdentityDocument(models.TextChoices):
+    """The identity document the advisor checked before the on-site signature."""
+
+    IDENTITY_CARD = "identity_card", _("Identity card")
+    PASSPORT = "passport", _("Passport")
+    RESIDENCE_PERMIT = "residence_permit", _("Residence permit")
+    DRIVING_LICENCE = "driving_licence", _("Driving licence")
+    OTHER = "other", _("Other official identity document")
+
+
+class PaperCopyTaskQuerySet(AgencyScopedQuerySet["PaperCopyTask"]):
+    agency_field = "contract__quote__visit__agency"
+
+    def open(self) -> PaperCopyTaskQuerySet:
+        return self.filter(done_on__isnull=True)
+
+
+class PaperCopyTask(models.Model):
+    """L221-9: the signed contract must be handed or posted on paper to a client who gave
+    no email or did not consent to receiving it by email. Listed on the manager's
+    dashboard until the agency marks it done, with the date."""
+
+    contract = models.OneToOneField(
+        Contract,
+        on_delete=models.PROTECT,
+        related_name="paper_copy_task",
+        verbose_name=_("contract"),
+    )
+    signature = models.ForeignKey(
+        SignatureRequest,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("signature"),
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    done_on = models.DateField(_("handed or posted on"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("marked done by"),
+    )
+    done_recorded_at = models.DateTimeField(_("marked done at"), null=True, blank=True)
+
+    objects = PaperCopyTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("paper copy of a contract to hand over")
+        verbose_name_plural = _("paper copies of contracts to hand over")
+
+    def __str__(self) -> str:
+        what = _("paper copy to hand over")
+        return f"{self.contract} — {what}"

@@ -7,7 +7,7 @@ import binascii
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,10 +17,17 @@ from django.utils.translation import gettext as _
 from organisation.models import User
 from privacy.audit import audit_record
 from privacy.models import AuditAction
+from quotes.document_model import model_sha256
 from quotes.models import Contract, Quote, QuoteStatus
 from quotes.services import quote_set_status
 from signatures.canonical import canonical_hash
-from signatures.models import Provider, SignatureRequest, SignatureStatus
+from signatures.models import (
+    IdentityDocument,
+    PaperCopyTask,
+    Provider,
+    SignatureRequest,
+    SignatureStatus,
+)
 from signatures.signals import contract_signed
 from visits.models import Conflict
 from visits.services import visit_mark_signed
@@ -86,6 +93,16 @@ class OnSiteSubmission:
     signed_at: str
     device: dict[str, Any]
     client_uuid: uuid.UUID | None
+    # The client's own acts at signature (unticked by default): L221-25 and L221-9.
+    identity_document: str = ""
+    # None: a form from before this was asked at signature (the contract's choice stands).
+    early_start_requested: bool | None = False
+    durable_medium_consent: bool = False
+    # "Fait à": the intervention's town unless the advisor typed another place.
+    place: str = ""
+    # Where the SHA-256 the device sent was computed: the canonical JSON of the
+    # document model (tablet) — the only form the tablet has offline.
+    presented_form: str = "document_model"
 
 
 @transaction.atomic
@@ -110,6 +127,10 @@ def onsite_sign(
         raise SignatureError(_("Give the signer's first and last name."))
     if not submission.identity_confirmed:
         raise SignatureError(_("Confirm that you checked the signer's identity."))
+    if submission.identity_document not in IdentityDocument.values:
+        raise SignatureError(_("Choose the identity document you checked."))
+    if not submission.place.strip():
+        raise SignatureError(_("Give the place where the contract is signed."))
     if not (submission.documents_read and submission.withdrawal_information_received):
         raise SignatureError(
             _(
@@ -121,25 +142,57 @@ def onsite_sign(
     _check_signable(contract)
     received_at = timezone.now()
     expected = canonical_hash(contract=contract)
+    signed_at = _parse_time(submission.signed_at) or received_at
+    early_start = submission.early_start_requested
+    early_start_source = "signature"
+    if early_start is None:
+        early_start, early_start_source = contract.early_start_requested, "contract"
+    client = contract.quote.parties.get("client", {})
+    email = str(client.get("email") or "")
+    place = submission.place.strip()[:100]
+    signed_model = signed_document_model(
+        contract_model=contract.document_model,
+        place=place,
+        signed_at=signed_at,
+        early_start_requested=early_start,
+        durable_medium_consent=submission.durable_medium_consent,
+    )
     evidence = {
         "signer": {
             "first_name": submission.signer_first_name.strip(),
             "last_name": submission.signer_last_name.strip(),
+            "email": email,
             "identity_checked_by": str(user) if user else "",
+            "identity_document": submission.identity_document,
+            "identity_document_label": IDENTITY_LABELS_FR[submission.identity_document],
         },
-        "document": {"canonical_sha256": expected, "presented_sha256": submission.document_hash},
+        "document": {
+            "canonical_sha256": expected,
+            "presented_sha256": submission.document_hash,
+            # The tablet hashes the document model it shows (it has no PDF offline).
+            "presented_form": submission.presented_form,
+            "signed_model_sha256": model_sha256(signed_model),
+        },
+        "signed_model": signed_model,
         "consents": {
             "documents_read": submission.documents_read,
             "withdrawal_information_received": submission.withdrawal_information_received,
-            # Chosen when the contract was made: part of what is signed.
-            "early_start_requested": contract.early_start_requested,
+            # Ticked by the client at signature (L221-25), unticked by default.
+            "early_start_requested": early_start,
+            # "signature": ticked (or not) by the client at signature; "contract": a write
+            # queued before that, the request as the contract signed showed it.
+            "early_start_source": early_start_source,
+            # L221-9: the signed copy by email rather than on paper.
+            "durable_medium_email": submission.durable_medium_consent,
         },
+        "place": {"value": place, "intervention_town": intervention_town(client)},
         "device": submission.device,
         "times": {
             "presented_at": submission.presented_at,
             "signed_at": submission.signed_at,
             "received_at": received_at.isoformat(),
         },
+        "clocks": {"presented_at": "tablet", "signed_at": "tablet", "received_at": "server"},
         "ip_at_receipt": ip,
         "signature_png_base64": base64.b64encode(png).decode(),
     }
@@ -148,7 +201,7 @@ def onsite_sign(
         provider=Provider.ONSITE,
         signer_first_name=submission.signer_first_name.strip(),
         signer_last_name=submission.signer_last_name.strip(),
-        signer_email=contract.quote.parties.get("client", {}).get("email", ""),
+        signer_email=email,
         document_hash=submission.document_hash,
         client_uuid=submission.client_uuid,
         evidence=evidence,
@@ -174,14 +227,62 @@ def onsite_sign(
         )
         return request
     request.status = SignatureStatus.SIGNED
-    request.signed_at = _parse_time(submission.signed_at) or received_at
+    request.signed_at = signed_at
     try:
         with transaction.atomic():
             request.save()
     except IntegrityError:
         raise SignatureError(_("This contract is already signed.")) from None
+    # The client's express request, made at signature, is what the contract records.
+    contract.early_start_requested = early_start
+    contract.save(update_fields=["early_start_requested"])
     signature_complete(request=request)
     return request
+
+
+# The French labels printed in the evidence file (the PDF is in French whatever the UI).
+IDENTITY_LABELS_FR: dict[str, str] = {
+    IdentityDocument.IDENTITY_CARD: "Carte nationale d'identité",
+    IdentityDocument.PASSPORT: "Passeport",
+    IdentityDocument.RESIDENCE_PERMIT: "Titre de séjour",
+    IdentityDocument.DRIVING_LICENCE: "Permis de conduire",
+    IdentityDocument.OTHER: "Autre pièce d'identité officielle",
+}
+
+
+def intervention_town(client: dict[str, Any]) -> str:
+    """The town of the place of intervention ("address, postcode town"), else the client's."""
+    place = str(client.get("place_of_intervention") or "")
+    tail = place.rsplit(",", 1)[-1].strip()
+    town = tail.split(" ", 1)[1] if " " in tail and tail.split(" ", 1)[0].isdigit() else tail
+    return town or str(client.get("city") or "")
+
+
+def signed_document_model(
+    *,
+    contract_model: dict[str, Any],
+    place: str,
+    signed_at: datetime,
+    early_start_requested: bool,
+    durable_medium_consent: bool,
+) -> dict[str, Any]:
+    """The contract's model with what the client added at signature: the express request
+    to start early, the consent to the email copy, "Fait à <place>, le <date>". This is
+    what the signed contract prints; its SHA-256 is in the evidence."""
+    contract_part = dict(contract_model.get("contract") or {})
+    contract_part["early_start_requested"] = bool(early_start_requested)
+    return {
+        **contract_model,
+        "contract": contract_part,
+        # Not "signature": the templates get that name for the printed signature box.
+        "signing": {
+            "place": place,
+            "date": timezone.localtime(signed_at).date().isoformat(),
+            "signed_at": signed_at.isoformat(),
+            "early_start_requested": bool(early_start_requested),
+            "durable_medium_consent": bool(durable_medium_consent),
+        },
+    }
 
 
 def _parse_time(value: str) -> datetime | None:
@@ -251,3 +352,26 @@ def signature_close(
         reason=request.reason,
     )
     return request
+
+
+def paper_copy_mark_done(*, task: PaperCopyTask, on: date, user: User) -> PaperCopyTask:
+    """The agency handed or posted the paper copy of the signed contract on ``on``."""
+    if task.done_on is not None:
+        raise SignatureError(_("This paper copy was already marked as handed over."))
+    if on > timezone.localdate():
+        raise SignatureError(_("The date the copy was handed over cannot be in the future."))
+    if on < timezone.localdate(task.created_at):
+        raise SignatureError(_("The copy cannot have been handed over before the signature."))
+    before = {"done_on": None}
+    task.done_on = on
+    task.done_by = user
+    task.done_recorded_at = timezone.now()
+    task.save(update_fields=["done_on", "done_by", "done_recorded_at"])
+    audit_record(
+        user=user,
+        action=AuditAction.STATUS,
+        obj=task,
+        prospect_id=task.contract.quote.visit.prospect_id,
+        changes={"done_on": [before["done_on"], on.isoformat()]},
+    )
+    return task

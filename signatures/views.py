@@ -21,9 +21,9 @@ from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest
 from organisation.scoping import get_for_user_or_404
 from quotes.models import Contract, Document, DocumentKind
 from signatures.canonical import canonical_form, canonical_json
-from signatures.models import SignatureStatus
+from signatures.models import IdentityDocument, SignatureStatus
 from signatures.providers import Signer, provider_for
-from signatures.services import OnSiteSubmission, SignatureError, onsite_sign
+from signatures.services import OnSiteSubmission, SignatureError, intervention_town, onsite_sign
 from visits.submissions import (
     DEVICE_HEADER,
     SubmissionMismatch,
@@ -75,6 +75,8 @@ def _page_context(contract: Contract, **extra: Any) -> dict[str, Any]:
         "canonical": canonical_json(contract=contract),
         "figures": quote.figures,
         "signed": contract.signature_requests.filter(status=SignatureStatus.SIGNED).first(),
+        "identity_documents": IdentityDocument.choices,
+        "place": intervention_town(quote.parties.get("client", {})),
         **extra,
     }
 
@@ -107,6 +109,14 @@ def onsite_submission(request: AuthenticatedHttpRequest) -> OnSiteSubmission:
         signed_at=data.get("signed_at", "")[:40],
         device=device,
         client_uuid=client_uuid,
+        identity_document=data.get("identity_document", "")[:30],
+        # A signature queued before the client ticked the request at signature (L221-25)
+        # keeps the one the contract it signed showed.
+        early_start_requested=data.get("early_start_requested") == "on"
+        if data.get("consents_at_signature") == "1"
+        else None,
+        durable_medium_consent=data.get("durable_medium_consent") == "on",
+        place=data.get("signature_place", "")[:100],
     )
 
 

@@ -16,10 +16,11 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 from organisation.models import Agency, Role, User
+from quotes.document_model import model_sha256
 from quotes.models import Contract, Document, DocumentKind, QuoteStatus
 from quotes.services import contract_create, quote_create_draft, quote_issue
 from signatures.canonical import canonical_hash
-from signatures.models import SignatureRequest, SignatureStatus
+from signatures.models import PaperCopyTask, SignatureRequest, SignatureStatus
 from signatures.seal import seal_validate
 from signatures.signals import contract_signed
 from tests.factories import UserFactory, make_price_list, make_visit_ready_to_quote
@@ -59,6 +60,9 @@ def form(contract: Contract, **changes: Any) -> dict[str, Any]:
         "signer_first_name": "Élise",
         "signer_last_name": "Dumont",
         "identity_confirmed": "on",
+        "identity_document": "identity_card",
+        "signature_place": "Lyon",
+        "consents_at_signature": "1",
         "documents_read": "on",
         "withdrawal_information": "on",
         "signature": drawn_signature(),
@@ -87,8 +91,16 @@ def test_it_signs_seals_keeps_the_evidence_and_emails_the_client(
         page = tablet.get(url(contract)).content.decode()
         assert "Élise Dumont" not in page or "Dumont" in page
         with django_capture_on_commit_callbacks(execute=True):
-            # The early start is chosen with the contract (it is part of what is signed).
-            response = tablet.post(url(contract), form(contract, early_start="on"))
+            # The client asks for the early start and the email copy themselves, at signature.
+            response = tablet.post(
+                url(contract),
+                form(
+                    contract,
+                    early_start_requested="on",
+                    durable_medium_consent="on",
+                    signature_place="Villeurbanne",
+                ),
+            )
         assert response.status_code == 302
     finally:
         contract_signed.disconnect(dispatch_uid="t")
@@ -96,20 +108,23 @@ def test_it_signs_seals_keeps_the_evidence_and_emails_the_client(
     contract.refresh_from_db()
     request = SignatureRequest.objects.get(contract=contract)
     assert request.status == SignatureStatus.SIGNED and contract.signed_at
-    assert not contract.early_start_requested and contract.quote.status == QuoteStatus.SIGNED
+    assert contract.early_start_requested and contract.quote.status == QuoteStatus.SIGNED
     assert contract.quote.visit.status == VisitStatus.SIGNED
     assert received == [contract]
 
     documents = {d.kind: d for d in Document.objects.filter(quote=contract.quote)}
     for kind in (DocumentKind.SIGNED_QUOTE, DocumentKind.SIGNED_CONTRACT, DocumentKind.EVIDENCE):
         pdf = documents[kind].file.open("rb").read()
-        check = seal_validate(pdf=pdf)
+        check = seal_validate(pdf=pdf, brand=contract.quote.brand)  # its own entity's seal
         assert check.ok, (kind, check)
     signed = PdfReader(io.BytesIO(documents[DocumentKind.SIGNED_CONTRACT].file.open("rb").read()))
     text = " ".join(page.extract_text() for page in signed.pages)
     assert "Signé électroniquement par" in text and "Élise Dumont" in text
     assert canonical_hash(contract=contract) in text.replace("\n", "")
     assert "Formulaire de rétractation" in signed.pages[-1].extract_text()
+    # "Fait à" the place of signature, on the day of the signature (the tablet's time).
+    flat_contract = " ".join(text.split())
+    assert "Fait à Villeurbanne, le 30/11/2026" in flat_contract
 
     evidence = json.loads(documents[DocumentKind.EVIDENCE_JSON].file.open("rb").read())
     assert evidence["signer"]["first_name"] == "Élise"
@@ -117,7 +132,28 @@ def test_it_signs_seals_keeps_the_evidence_and_emails_the_client(
     assert evidence["consents"] == {
         "documents_read": True,
         "withdrawal_information_received": True,
-        "early_start_requested": False,
+        "early_start_requested": True,
+        "early_start_source": "signature",
+        "durable_medium_email": True,
+    }
+    assert evidence["signer"]["email"] == "elise@example.test"
+    assert evidence["signer"]["identity_document"] == "identity_card"
+    assert evidence["place"]["value"] == "Villeurbanne"
+    assert evidence["document"]["presented_form"] == "document_model"
+    signed_model = request.evidence["signed_model"]
+    assert signed_model["signing"]["place"] == "Villeurbanne"
+    assert signed_model["signing"]["date"] == "2026-11-30"
+    assert signed_model["contract"]["early_start_requested"] is True
+    assert evidence["document"]["signed_model_sha256"] == model_sha256(signed_model)
+    assert evidence["delivery"]["method"] == "email"
+    assert evidence["delivery"]["email"] == "elise@example.test"
+    assert evidence["delivery"]["sent_at"]
+    assert not PaperCopyTask.objects.exists()
+    assert {e["event"]: e["clock"] for e in evidence["events"]} == {
+        "presented": "tablet",
+        "signed": "tablet",
+        "received": "server",
+        "sealed": "server",
     }
     assert (
         evidence["device"]["platform"] == "Linux armv8l"
@@ -135,6 +171,17 @@ def test_it_signs_seals_keeps_the_evidence_and_emails_the_client(
         ).pages
     )
     assert "Dossier de preuve" in evidence_text and "Linux armv8l" in evidence_text
+    flat = " ".join(evidence_text.split())
+    for label in (
+        "Carte nationale d'identité",
+        "horloge de la tablette",
+        "horloge du serveur",
+        "Fait à Villeurbanne",
+        "modèle de document",
+        "Courriel (support durable accepté par le client)",
+        "Plateforme",
+    ):
+        assert label in flat, label
 
     signed_mail = [m for m in mail.outbox if "documents signés" in m.subject]
     assert len(signed_mail) == 1 and signed_mail[0].to == ["elise@example.test"]
@@ -185,6 +232,9 @@ def test_a_different_hash_is_a_stored_conflict_and_nothing_is_signed(
         ({"signature": drawn_signature(strokes=1)}, "La signature est vide"),
         ({"signature": "data:image/png;base64,@@@"}, "illisible"),
         ({"identity_confirmed": None}, "identité"),
+        ({"identity_document": None}, "Choisissez la pièce d’identité"),
+        ({"identity_document": "library_card"}, "Choisissez la pièce d’identité"),
+        ({"signature_place": " "}, "lieu"),
         ({"documents_read": None}, "avoir lu"),
         ({"signer_last_name": " "}, "prénom et le nom"),
     ],

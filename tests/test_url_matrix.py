@@ -26,7 +26,7 @@ from announcements.models import Announcement
 from organisation.models import Agency, Role, User
 from quotes.models import Quote
 from quotes.services import contract_create, quote_create_draft, quote_issue
-from signatures.models import Provider, SignatureRequest, SignatureStatus
+from signatures.models import PaperCopyTask, Provider, SignatureRequest, SignatureStatus
 from tests.factories import (
     AgencyFactory,
     UserFactory,
@@ -126,6 +126,20 @@ def _remote_signature(agency: Agency) -> dict[str, Any]:
         external_id="sr-test",
     )
     return {"pk": request.pk}
+
+
+def _paper_copy(agency: Agency) -> dict[str, Any]:
+    quote = Quote.objects.get(pk=_quote(agency, contract=True)["pk"])
+    request = SignatureRequest.objects.create(
+        contract=quote.contract,
+        provider=Provider.ONSITE,
+        status=SignatureStatus.SIGNED,
+        signer_first_name="Marie",
+        signer_last_name="Client",
+        document_hash="0" * 64,
+    )
+    task = PaperCopyTask.objects.create(contract=quote.contract, signature=request, reason="—")
+    return {"pk": task.pk}
 
 
 # One entry per route of our own; keyed by the full route.
@@ -331,6 +345,16 @@ URLS: dict[str, Case] = {
         own={"anonymous": LOGIN, "advisor": 403, "manager": 302, "staff": 302},
         other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 302},
         make=_visit,
+        method="post",
+    ),
+    "tableau-de-bord/copies-papier/": Case(
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200}
+    ),
+    "tableau-de-bord/copies-papier/<int:pk>/remise/": Case(
+        # No date: back to the list with an error; another agency's task is 404.
+        own={"anonymous": LOGIN, "advisor": 403, "manager": 302, "staff": 302},
+        other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 302},
+        make=_paper_copy,
         method="post",
     ),
     # Remote signature: Yousign's webhook is public and answers 403 without its HMAC.

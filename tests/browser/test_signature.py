@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -59,6 +61,14 @@ def test_it_signs_offline_then_the_server_seals_it(
     assert records(page) == []
 
     draw_signature(page)
+    # Nor without the identity document checked (a required choice).
+    page.get_by_role("button", name="Signer", exact=True).click()
+    assert records(page) == []
+    page.get_by_label("Pièce d’identité vérifiée").select_option(label="Titre de séjour")
+    expect(page.get_by_label("Lieu de signature")).to_have_value("Nantes")
+    email_copy = page.get_by_label(re.compile("^J’accepte de recevoir mon exemplaire"))
+    expect(email_copy).not_to_be_checked()
+    email_copy.check()
     page.get_by_role("button", name="Signer", exact=True).click()
     expect(page.get_by_text("Signature enregistrée sur cette tablette")).to_be_visible()
     assert [r["step"] for r in records(page)] == ["signature"]
@@ -70,6 +80,9 @@ def test_it_signs_offline_then_the_server_seals_it(
     request = SignatureRequest.objects.get(contract=contract)
     assert request.status == SignatureStatus.SIGNED
     assert request.evidence["device"]["online"] == "False"  # signed while offline
+    assert request.evidence["signer"]["identity_document"] == "residence_permit"
+    assert request.evidence["consents"]["durable_medium_email"] is True
+    assert request.evidence["consents"]["early_start_requested"] is False
     signed = Document.objects.get(quote=quote, kind=DocumentKind.SIGNED_CONTRACT)
     assert seal_validate(pdf=signed.file.open("rb").read()).ok
 
