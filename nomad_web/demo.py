@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from announcements.models import Announcement
 from organisation.models import Agency, Brand, Membership, Role, User
-from quotes.models import ActivityPrice, Fee, FeeRecurrence, PriceList
+from quotes.models import ActivityPrice, Fee, FeeRecurrence, FeeVatRate, PriceList
 from visits.catalogue import catalogue_load_default
 from visits.models import Activity, Prospect, Visit
 
@@ -160,15 +160,23 @@ DEMO_PRICES = [
     ("housekeeping", "Ménage et repassage", Decimal("24.50"), Decimal("10.00")),
     ("gardening", "Petits travaux de jardinage", Decimal("30.00"), Decimal("20.00")),
 ]
-# (code, label, recurrence, amount HT, VAT rate)
+# An accessory fee follows the VAT rate of the service it goes with (10 % with household
+# tasks, 20 % with small gardening, 5.5 % with help to a dependent person); a quote with
+# several activities splits it pro rata of their amounts (quotes/pricing.py).
+DEMO_FEE_RATES = {
+    "housekeeping": Decimal("10.00"),
+    "gardening": Decimal("20.00"),
+    "senior_care": Decimal("5.50"),
+}
+# (code, label, recurrence, amount HT, VAT rate per activity)
 DEMO_FEES = [
-    ("dossier", "Frais de dossier", FeeRecurrence.ONE_OFF, Decimal("25.00"), Decimal("20.00")),
+    ("dossier", "Frais de dossier", FeeRecurrence.ONE_OFF, Decimal("25.00"), DEMO_FEE_RATES),
     (
         "deplacement",
         "Frais de déplacement",
         FeeRecurrence.MONTHLY,
         Decimal("4.00"),
-        Decimal("20.00"),
+        DEMO_FEE_RATES,
     ),
 ]
 DEMO_PRICES_FROM = date(2025, 1, 1)
@@ -209,15 +217,16 @@ def demo_price_list(*, brand: Brand) -> bool:
                 hourly_price_ht=hourly,
                 vat_rate=vat,
             )
-        for code, label, recurrence, amount, vat in DEMO_FEES:
-            Fee.objects.create(
+        for code, label, recurrence, amount, rates in DEMO_FEES:
+            fee = Fee.objects.create(
                 price_list=price_list,
                 code=code,
                 label=label,
                 recurrence=recurrence,
                 amount_ht=amount,
-                vat_rate=vat,
             )
+            for activity, rate in rates.items():
+                FeeVatRate.objects.create(fee=fee, activity=activity, vat_rate=rate)
     return new
 
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group
 from django.db import models
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from organisation.models import AccessEvent, Agency, Brand, Membership, User
@@ -19,7 +19,14 @@ admin.site.site_title = _("NOMAD web")
 
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin[Brand]):
-    list_display = ["name", "legal_name", "sap_number", "quote_prefix", "contact_email"]
+    list_display = [
+        "name",
+        "legal_name",
+        "sap_number",
+        "quote_prefix",
+        "contact_email",
+        "legal_details",
+    ]
     search_fields = ["name", "legal_name", "siren", "siret", "sap_number"]
     prepopulated_fields = {"slug": ["name"]}
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -56,6 +63,26 @@ class BrandAdmin(admin.ModelAdmin[Brand]):
             {"fields": ["quote_prefix", "contact_email", "contact_phone", "website"]},
         ),
     ]
+
+    @admin.display(description=_("legal details"))
+    def legal_details(self, brand: Brand) -> str:
+        from quotes.legal_identity import brand_missing_items
+
+        missing = brand_missing_items(brand)
+        return _("missing: %(items)s") % {"items": ", ".join(missing)} if missing else _("complete")
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        from quotes.legal_identity import LegalIdentityIncomplete, brand_legal_identity_check
+
+        brand = self.get_object(request, object_id)
+        if brand is not None and request.method == "GET":
+            try:
+                brand_legal_identity_check(brand)
+            except LegalIdentityIncomplete as error:
+                messages.error(request, str(error))
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class MembershipInline(admin.TabularInline[Membership, Any]):

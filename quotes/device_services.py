@@ -29,6 +29,7 @@ from quotes.document_model import (
     model_sha256,
     sale_model,
 )
+from quotes.legal_identity import LegalIdentityIncomplete, brand_legal_identity_check
 from quotes.models import Contract, PriceList, Quote, QuoteStatus
 from quotes.selectors import price_list_in_force, sale_inputs
 from quotes.services import QuoteError, contract_create, quote_fill_from_model, quote_number
@@ -111,7 +112,7 @@ def _usable_price_list(visit: Visit, price_list_id: int | None, on: datetime) ->
         .filter(Q(agency__isnull=True) | Q(agency_id=visit.agency_id))
         .filter(effective_from__lte=day)
         .filter(Q(effective_to__isnull=True) | Q(effective_to__gte=oldest))
-        .prefetch_related("prices", "fees")
+        .prefetch_related("prices", "fees__vat_rates")
         .first()
     )
     if found is None:
@@ -147,6 +148,10 @@ def quote_issue_from_device(
         raise QuoteError(_("The tablet's reference of this quote is not valid."))
     if Quote.objects.filter(device_reference=device_reference).exists():
         raise QuoteError(_("Another quote already has this tablet reference."))
+    try:
+        brand_legal_identity_check(visit.agency.brand)
+    except LegalIdentityIncomplete as error:
+        raise QuoteError(str(error)) from error
 
     def conflict(reason: str, theirs: dict[str, Any] | None) -> DeviceResult:
         return DeviceResult(

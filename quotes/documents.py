@@ -30,6 +30,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from nomad_web.mail import email_send
+from quotes.legal_identity import LegalIdentityIncomplete, company_missing_items
 from quotes.models import Contract, Document, DocumentKind, Quote
 from quotes.models.quote import FILE_PREFIXES
 from quotes.typography import date_fr, euros, french_typography, number_fr, rate_fr, text_lines
@@ -47,6 +48,8 @@ TEMPLATES: dict[str, str] = {
     DocumentKind.SIGNED_CONTRACT: "contract.html",
 }
 CONTRACT_KINDS = (DocumentKind.CONTRACT, DocumentKind.SIGNED_CONTRACT)
+# Every document is archival (ISO 19005-3, level B), signed or not.
+PDF_VARIANT = "pdf/a-3b"
 # Colours when no brand is given (the app's defaults, static/css/app.css).
 DEFAULT_COLOURS = {"primary": "#1f4e79", "secondary": "#f2a900", "on_primary": "#ffffff"}
 
@@ -180,8 +183,15 @@ def document_model_of(*, quote: Quote, kind: str) -> dict[str, Any]:
     return dict(model)
 
 
-def document_html(*, quote: Quote, kind: str, signature: dict[str, Any] | None = None) -> str:
-    """The quote's document of this kind, from its stored model, as one HTML page."""
+def document_html(
+    *,
+    quote: Quote,
+    kind: str,
+    signature: dict[str, Any] | None = None,
+    model: Mapping[str, Any] | None = None,
+) -> str:
+    """The quote's document of this kind, from its stored model (or ``model``, e.g. the
+    signed contract's, see ``signatures.services.signed_document_model``), as one page."""
     brand = quote.brand
     logo_url = ""
     if brand.logo:
@@ -200,17 +210,21 @@ def document_html(*, quote: Quote, kind: str, signature: dict[str, Any] | None =
         "secondary": brand.secondary_colour,
         "on_primary": brand.on_primary_colour,
     }
-    return model_html(
-        kind=kind, model=document_model_of(quote=quote, kind=kind), extras=extras, colours=colours
-    )
+    model = dict(model or document_model_of(quote=quote, kind=kind))
+    missing = company_missing_items((model.get("parties") or {}).get("company") or {})
+    if missing:
+        raise DocumentError(str(LegalIdentityIncomplete(brand.name, missing)))
+    return model_html(kind=kind, model=model, extras=extras, colours=colours)
 
 
 def document_pdf(*, html: str) -> tuple[bytes, int]:
-    """PDF bytes and page count of a self-contained HTML page."""
+    """PDF bytes and page count of a self-contained HTML page: PDF/A-3b (archival, XMP
+    metadata; the seal's incremental update keeps it so) and tagged (structure for
+    screen readers)."""
     from weasyprint import HTML  # heavy import, only where documents are made
 
     rendered = HTML(string=html, base_url=str(STYLESHEET.parent)).render()
-    return rendered.write_pdf(), len(rendered.pages)
+    return rendered.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True), len(rendered.pages)
 
 
 def document_render(*, quote: Quote, kind: str) -> Document:

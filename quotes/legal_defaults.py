@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-GENERAL_TERMS_VERSION = "2026-1"
+GENERAL_TERMS_VERSION = "2026-2"
 GENERAL_TERMS_TITLE = "Conditions générales de prestation de services à la personne"
 GENERAL_TERMS = """\
 # Article 1 – Objet
@@ -41,7 +41,7 @@ Le prestataire est assuré en responsabilité civile professionnelle pour les do
 Les données du client sont traitées par le prestataire pour l'exécution du contrat et le respect de ses obligations légales. Le client dispose d'un droit d'accès, de rectification, d'effacement, de limitation et d'opposition, qu'il exerce auprès de l'agence. Il peut introduire une réclamation auprès de la CNIL.
 
 # Article 11 – Réclamations et médiation
-Toute réclamation est adressée à l'agence. À défaut de solution amiable, le client peut recourir gratuitement au médiateur de la consommation dont les coordonnées figurent sur le site du prestataire (article L612-1 du Code de la consommation).
+Toute réclamation est adressée à l'agence. À défaut de solution amiable, le client peut recourir gratuitement au médiateur de la consommation dont relève le prestataire : {company.mediator_name}, {company.mediator_address}, {company.mediator_website} (articles L612-1 et L616-1 du Code de la consommation).
 """
 
 CONSENT_VERSION = "2026-11"
@@ -53,10 +53,10 @@ J'accepte que les informations recueillies lors de cette visite (coordonnées, c
 
 # The wording of the contract's legal sections, versioned like the general terms so the
 # signature binds the exact text shown. ``{company.x}`` is filled with the brand's data.
-SALE_TEXTS_VERSION = "2026-12"
+SALE_TEXTS_VERSION = "2026-12.2"
 PRECONTRACT_TITLE = "Informations précontractuelles (article L221-5 du Code de la consommation)"
 PRECONTRACT = """\
-Caractéristiques essentielles du service : prestations de services à la personne au domicile du client, en mode prestataire, décrites ci-dessous avec leur volume horaire. Prix : indiqué ci-dessous, hors taxes et toutes taxes comprises, par mois et par an ; frais annexes détaillés à part. Modalités de paiement : facture mensuelle à terme échu, payable à réception ; aucun paiement pendant les sept jours qui suivent la conclusion du contrat. Exécution : à la date convenue avec l'agence, et pas avant la fin du délai de rétractation sauf demande expresse du client. Durée : indéterminée, résiliable à tout moment avec un préavis d'un mois. Droit de rétractation : conditions, délai et modalités ci-dessous, formulaire type en dernière page. Médiation : en cas de litige, le client peut recourir gratuitement au médiateur de la consommation du prestataire.
+Caractéristiques essentielles du service : prestations de services à la personne au domicile du client, en mode prestataire, décrites ci-dessous avec leur volume horaire. Prix : indiqué ci-dessous, hors taxes et toutes taxes comprises, par mois et par an ; frais annexes détaillés à part. Modalités de paiement : facture mensuelle à terme échu, payable à réception ; aucun paiement pendant les sept jours qui suivent la conclusion du contrat. Exécution : à la date de début indiquée ci-dessous ou, à défaut, au plus tard trente jours après la conclusion du contrat, et pas avant la fin du délai de rétractation sauf demande expresse du client. Durée : indéterminée, résiliable à tout moment avec un préavis d'un mois. Droit de rétractation : conditions, délai et modalités ci-dessous, formulaire type en dernière page. Médiation : en cas de litige, le client peut recourir gratuitement au médiateur de la consommation du prestataire, {company.mediator_name}, {company.mediator_address}, {company.mediator_website}.
 """
 WITHDRAWAL_TITLE = "Droit de rétractation (articles L221-18 et suivants du Code de la consommation)"
 WITHDRAWAL = """\
@@ -82,7 +82,7 @@ WITHDRAWAL_FORM = """\
 
 À l'attention de {company.legal_name}, {company.legal_address}, courriel : {company.email}, téléphone : {company.phone} :
 
-Je/Nous (*) vous notifie/notifions (*) par la présente ma/notre (*) rétractation du contrat portant sur la prestation de services (*) ci-dessous :
+Je/Nous (*) vous notifie/notifions (*) par la présente ma/notre (*) rétractation du contrat portant sur la vente du bien (*)/pour la prestation de services (*) ci-dessous :
 
 Commandé le (*)/reçu le (*) :
 ___

@@ -16,7 +16,7 @@ def price_list_in_force(*, agency: Agency, on: date) -> PriceList | None:
     """The agency's own list in force on ``on`` if there is one, else the brand's."""
     in_force = PriceList.objects.filter(
         Q(effective_to__isnull=True) | Q(effective_to__gte=on), effective_from__lte=on
-    ).prefetch_related("prices", "fees")
+    ).prefetch_related("prices", "fees__vat_rates")
     own = in_force.filter(agency=agency).order_by("-effective_from").first()
     if own is not None:
         return own
@@ -116,7 +116,8 @@ def price_list_data(*, price_list: PriceList) -> dict[str, Any]:
                 "label": f.label,
                 "recurrence": f.recurrence,
                 "amount_ht": str(f.amount_ht),
-                "vat_rate": str(f.vat_rate),
+                # The fee's rate with each activity's service (the quote splits it).
+                "vat_rates": {r.activity: str(r.vat_rate) for r in f.vat_rates.all()},
             }
             for f in price_list.fees.all()
         ],
@@ -146,6 +147,14 @@ def sale_parties(*, visit: Visit) -> dict[str, Any]:
             "email": brand.contact_email,
             "phone": brand.contact_phone,
             "website": brand.website,
+            "legal_form": brand.legal_form,
+            "share_capital": str(brand.share_capital) if brand.share_capital is not None else "",
+            "register": brand.register,
+            "register_city": brand.register_city,
+            "vat_number": brand.vat_number,
+            "mediator_name": brand.mediator_name,
+            "mediator_address": brand.mediator_address,
+            "mediator_website": brand.mediator_website,
         },
         "agency": {
             "name": agency.name,
@@ -197,6 +206,16 @@ def sale_inputs(
     }
 
 
+def legal_identity_message(brand: Any) -> str:
+    from quotes.legal_identity import LegalIdentityIncomplete, brand_legal_identity_check
+
+    try:
+        brand_legal_identity_check(brand)
+    except LegalIdentityIncomplete as error:
+        return str(error)
+    return ""
+
+
 def sale_prepared_data(*, visit: Visit, on: date) -> dict[str, Any]:
     """What the tablet needs to make, show and have signed the visit's quote and contract
     offline: the parties, the price list and legal texts in force, the server's estimate
@@ -240,6 +259,8 @@ def sale_prepared_data(*, visit: Visit, on: date) -> dict[str, Any]:
         "price_list": price_list_data(price_list=price_list) if price_list else None,
         "legal_texts": legal_texts_as_data(),
         **parties,
+        # Said on the tablet instead of issuing a document that would be incomplete.
+        "legal_identity_missing": legal_identity_message(visit.agency.brand),
         "estimate": {
             "confirmed": visit.status == "needs_captured",
             "estimated_minutes": visit.estimated_minutes,

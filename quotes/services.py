@@ -32,6 +32,7 @@ from quotes.document_model import (
     model_legal_versions,
     sale_model,
 )
+from quotes.legal_identity import LegalIdentityIncomplete, brand_legal_identity_check
 from quotes.models import (
     Contract,
     LegalText,
@@ -94,6 +95,16 @@ def _compute(quote: Quote, visit: Visit, on: date) -> None:
                 _("The price list “%(list)s” has no price for %(activity)s.")
                 % {"list": price_list.name, "activity": _activity_label(activity)}
             )
+        for fee in price_list.fees.all():
+            if activity not in {rate.activity for rate in fee.vat_rates.all()}:
+                raise QuoteError(
+                    _("Fee “%(fee)s” of “%(list)s” has no VAT rate for %(activity)s.")
+                    % {
+                        "fee": fee.label,
+                        "list": price_list.name,
+                        "activity": _activity_label(activity),
+                    }
+                )
     model = _model(sale_inputs(visit=visit, price_list=price_list, quote_date=on))
     quote_fill_from_model(quote=quote, model=model, price_list=price_list)
 
@@ -165,6 +176,10 @@ def quote_issue(*, quote: Quote, on: date | None = None, user: User | None = Non
         visit = Visit.objects.select_related("prospect", "agency__brand", "advisor").get(
             pk=quote.visit_id
         )
+        try:
+            brand_legal_identity_check(visit.agency.brand)
+        except LegalIdentityIncomplete as error:
+            raise QuoteError(str(error)) from error
         # Recomputed at issue: the price list and the visit may have changed since the draft.
         _compute(quote, visit, on)
         quote_number(quote=quote, visit=visit, on=on, user=user)

@@ -7,7 +7,7 @@ import factory
 from django.utils import timezone
 
 from organisation.models import Agency, Brand, Membership, Role, User
-from quotes.models import ActivityPrice, Fee, PriceList
+from quotes.models import ActivityPrice, Fee, FeeVatRate, PriceList
 from visits.models import Activity, Prospect, Visit, VisitStatus
 
 PASSWORD = "correct-horse-battery"
@@ -109,7 +109,8 @@ def make_price_list(
     gardening: str | None = "30.00",
     fees: bool = True,
 ) -> PriceList:
-    """A price list with housekeeping at 10 % and gardening at 20 % VAT, and two fees."""
+    """A price list with housekeeping at 10 % and gardening at 20 % VAT, and two fees
+    at the rate of each activity."""
     price_list = PriceList.objects.create(
         brand=brand,
         agency=agency,
@@ -134,22 +135,21 @@ def make_price_list(
             vat_rate=Decimal("20"),
         )
     if fees:
-        Fee.objects.create(
-            price_list=price_list,
-            code="dossier",
-            label="Frais de dossier",
-            recurrence="one_off",
-            amount_ht=Decimal("25.00"),
-            vat_rate=Decimal("20"),
-        )
-        Fee.objects.create(
-            price_list=price_list,
-            code="deplacement",
-            label="Frais de déplacement",
-            recurrence="monthly",
-            amount_ht=Decimal("4.00"),
-            vat_rate=Decimal("20"),
-        )
+        # Accessory fees follow the rate of the service they go with.
+        rates = {"housekeeping": Decimal("10"), "gardening": Decimal("20")}
+        for code, label, recurrence, amount in [
+            ("dossier", "Frais de dossier", "one_off", "25.00"),
+            ("deplacement", "Frais de déplacement", "monthly", "4.00"),
+        ]:
+            fee = Fee.objects.create(
+                price_list=price_list,
+                code=code,
+                label=label,
+                recurrence=recurrence,
+                amount_ht=Decimal(amount),
+            )
+            for activity, rate in rates.items():
+                FeeVatRate.objects.create(fee=fee, activity=activity, vat_rate=rate)
     return price_list
 
 

@@ -128,7 +128,7 @@ def test_it_prints_the_contract_with_its_legal_information_and_a_separate_form(
         "Aucun chèque, aucune autorisation de prélèvement",
         "L221-25",
         "☒ Je demande expressément",
-        "version 2026-1",
+        "version 2026-2",
         "Article 1",
         # The legal sections are the model's texts, placeholders filled with the brand's.
         f"par courriel à {issued.brand.contact_email}",
@@ -156,15 +156,41 @@ def test_it_stores_each_document_once_with_its_sha256(issued: Quote) -> None:
         assert hashlib.sha256(handle.read()).hexdigest() == first.sha256
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils (pdftoppm)")
-def test_it_writes_sample_pdfs_that_render_to_images(tmp_path: Path) -> None:
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="needs poppler-utils (pdfsig)")
+def test_it_writes_signed_and_sealed_samples_for_every_demo_brand(tmp_path: Path) -> None:
+    import json
+
     call_command("render_sample_documents", out=str(tmp_path))
-    pdfs = sorted(tmp_path.glob("*.pdf"))
-    assert [p.name.split("-")[0] for p in pdfs] == ["contrat", "devis"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    for prefix in ("MN", "VL"):
+        for kind in ("devis", "contrat", "devis-signe", "contrat-signe", "dossier-de-preuve"):
+            # "devis-MN-2026-000001.pdf": the kind, the brand's prefix, the number.
+            assert any(re.fullmatch(rf"{kind}-{prefix}-\d{{4}}-\d{{6}}\.pdf", n) for n in names), (
+                kind,
+                prefix,
+            )
+        assert any(
+            n.startswith(f"dossier-de-preuve-{prefix}-") and n.endswith(".json") for n in names
+        )
     call_command("render_sample_documents", out=str(tmp_path))  # idempotent
-    assert Quote.objects.count() == 1
+    assert Quote.objects.count() == 2
+    for signed in sorted(tmp_path.glob("contrat-signe-*.pdf")):
+        report = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True).stdout
+        assert "Signature is Valid." in report and "Total document signed" in report
+        brand = "Maison Nette" if "-MN-" in signed.name else "Vert Logis"
+        assert f"O={brand}" in report  # each legal entity its own seal
+    evidence = json.loads(next(tmp_path.glob("dossier-de-preuve-VL-*.json")).read_text())
+    assert evidence
     subprocess.run(
-        ["pdftoppm", "-r", "30", "-png", str(pdfs[1]), str(tmp_path / "page")], check=True
+        [
+            "pdftoppm",
+            "-r",
+            "30",
+            "-png",
+            str(next(tmp_path.glob("devis-MN-*.pdf"))),
+            str(tmp_path / "page"),
+        ],
+        check=True,
     )
     assert sorted(tmp_path.glob("page-*.png"))
 

@@ -198,7 +198,7 @@ def test_it_makes_the_contract_and_emails_both_documents_with_their_pdf(
         quote = quote_issue(quote=quote_create_draft(visit=visit, user=None, on=DAY), on=DAY)
     with django_capture_on_commit_callbacks(execute=True):
         contract = contract_create(quote=quote, user=None, early_start_requested=True)
-    assert contract.general_terms.version == "2026-1"
+    assert contract.general_terms.version == "2026-2"
     documents = {d.kind: d for d in Document.objects.filter(quote=quote)}
     assert set(documents) == {"quote", "contract"}
     assert all(d.emailed_at and len(d.sha256) == 64 for d in documents.values())

@@ -21,7 +21,7 @@ from quotes.legal_defaults import legal_texts_load
 from quotes.models import Contract, Document, DocumentKind, LegalText, PriceList, Quote, QuoteStatus
 from quotes.selectors import price_list_in_force, sale_inputs
 from quotes.services import quote_create_draft, quote_issue
-from signatures.models import SignatureRequest, SignatureStatus
+from signatures.models import PaperCopyTask, SignatureRequest, SignatureStatus
 from tests.factories import AgencyFactory, UserFactory, make_price_list, make_visit_ready_to_quote
 from tests.test_signature_onsite import drawn_signature
 from visits.models import Conflict, Visit, VisitStatus
@@ -204,14 +204,14 @@ def test_the_whole_sale_from_the_tablet(
     full = contract_model(
         quote_model=quote_model,
         contract_date=timezone.localdate(made_at).isoformat(),
-        early_start_requested=True,
+        # The tablet no longer asks at the contract step: the client asks at signature.
+        early_start_requested=False,
     )
     answer = tablet.post(
         f"/visites/{visit.pk}/vente/contrat/",
         {
             "submission_id": str(contract_id),
             "quote": str(quote_id),
-            "early_start_requested": "on",
             "made_at": made_at.isoformat(),
             "document_sha256": model_sha256(full),
             "model": model_json(full),
@@ -220,7 +220,7 @@ def test_the_whole_sale_from_the_tablet(
     )
     assert answer.status_code == 200, answer.content
     contract = Contract.objects.get(client_uuid=contract_id)
-    assert contract.early_start_requested and contract.made_at == made_at
+    assert not contract.early_start_requested and contract.made_at == made_at
     assert contract.document_model == full
 
     signed_at = timezone.now() - timedelta(minutes=20)
@@ -233,6 +233,10 @@ def test_the_whole_sale_from_the_tablet(
                 "signer_first_name": "Élise",
                 "signer_last_name": "Dumont",
                 "identity_confirmed": "on",
+                "identity_document": "passport",
+                "signature_place": "Rezé",
+                "consents_at_signature": "1",
+                "early_start_requested": "on",
                 "documents_read": "on",
                 "withdrawal_information": "on",
                 "signature": drawn_signature(),
@@ -255,6 +259,70 @@ def test_the_whole_sale_from_the_tablet(
     assert event.data["received_at"] > signed_at.isoformat()
     kinds = set(Document.objects.filter(quote=contract.quote).values_list("kind", flat=True))
     assert {DocumentKind.SIGNED_QUOTE, DocumentKind.SIGNED_CONTRACT, DocumentKind.EVIDENCE} <= kinds
+    # The client's request, made at signature, is what the contract now records.
+    assert contract.early_start_requested
+    evidence = request.evidence
+    assert evidence["consents"]["early_start_requested"] is True
+    assert evidence["consents"]["durable_medium_email"] is False
+    assert evidence["signer"]["identity_document"] == "passport"
+    assert evidence["signed_model"]["signing"] == {
+        "place": "Rezé",
+        "date": timezone.localdate(signed_at).isoformat(),
+        "signed_at": signed_at.isoformat(),
+        "early_start_requested": True,
+        "durable_medium_consent": False,
+    }
+    # No consent to the email copy: the agency must hand a paper copy.
+    assert PaperCopyTask.objects.filter(contract=contract, done_on__isnull=True).exists()
+
+
+def test_a_signature_without_the_identity_document_is_refused(
+    tablet: Client, agency: Agency
+) -> None:
+    visit = make_visit_ready_to_quote(agency)
+    quote_model = tablet_model(visit, _reference(visit, 4))
+    quote_id, contract_id = uuid.uuid4(), uuid.uuid4()
+    tablet.post(
+        f"/visites/{visit.uuid}/vente/devis/", quote_post(visit, quote_model, quote_id), **SYNC
+    )
+    made_at = timezone.now() - timedelta(minutes=5)
+    full = contract_model(
+        quote_model=quote_model,
+        contract_date=timezone.localdate(made_at).isoformat(),
+        early_start_requested=False,
+    )
+    tablet.post(
+        f"/visites/{visit.pk}/vente/contrat/",
+        {
+            "submission_id": str(contract_id),
+            "quote": str(quote_id),
+            "made_at": made_at.isoformat(),
+            "document_sha256": model_sha256(full),
+            "model": model_json(full),
+        },
+        **SYNC,
+    )
+    answer = tablet.post(
+        f"/visites/{visit.pk}/vente/signature/",
+        {
+            "submission_id": str(uuid.uuid4()),
+            "contract": str(contract_id),
+            "signer_first_name": "Élise",
+            "signer_last_name": "Dumont",
+            "identity_confirmed": "on",
+            "signature_place": "Nantes",
+            "consents_at_signature": "1",
+            "documents_read": "on",
+            "withdrawal_information": "on",
+            "signature": drawn_signature(),
+            "document_hash": model_sha256(full),
+            "signed_at": timezone.now().isoformat(),
+        },
+        **SYNC,
+    )
+    assert answer.status_code == 422
+    assert "Choisissez la pièce d’identité" in answer.json()["message"]
+    assert not SignatureRequest.objects.exists()
 
 
 def test_a_contract_whose_quote_never_arrived_is_refused(tablet: Client, agency: Agency) -> None:

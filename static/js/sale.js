@@ -142,7 +142,10 @@ async function issueQuote(state) {
   await put("sales", { ...state.sale, quote: { id, reference, issuedAt: when.toISOString(), model, sha } });
 }
 
-async function makeContract(state, early) {
+// The client's express request to start early is theirs, made at signature (L221-25):
+// the contract is made without it.
+async function makeContract(state) {
+  const early = false;
   const when = new Date();
   const quote = state.sale.quote;
   const model = contractModel({
@@ -154,7 +157,7 @@ async function makeContract(state, early) {
     id, kind: "contract", step: "contract", visitId: state.visitId, url: root.dataset.contractUrl,
     label: texts.stepContract, dependsOn: [quote.id],
     pairs: pairsOf({
-      quote: quote.id, early_start_requested: early, made_at: when.toISOString(),
+      quote: quote.id, made_at: when.toISOString(),
       document_sha256: sha, model: modelJson(model),
     }),
   });
@@ -181,6 +184,11 @@ async function sign(state, form) {
       signer_first_name: values.signer_first_name, signer_last_name: values.signer_last_name,
       identity_confirmed: values.identity_confirmed, documents_read: values.documents_read,
       withdrawal_information: values.withdrawal_information,
+      identity_document: values.identity_document, signature_place: values.signature_place,
+      // Unticked unless the client ticked them.
+      consents_at_signature: values.consents_at_signature,
+      early_start_requested: values.early_start_requested,
+      durable_medium_consent: values.durable_medium_consent,
       signature: signing.pad.toDataURL("image/png"), document_hash: contract.sha,
       presented_at: contract.presentedAt || contract.madeAt, signed_at: signedAt,
       device: JSON.stringify(deviceFacts()),
@@ -217,6 +225,14 @@ async function draw() {
   if (!sale.quote) {
     show(steps, []);
     root.querySelector("[data-sale-status]").hidden = true;
+    if (data.sale?.legal_identity_missing) {
+      // Never a half-empty document: the brand's legal details come first.
+      error.textContent = data.sale.legal_identity_missing;
+      error.hidden = false;
+      show(actions, []);
+      documentBox.hidden = true;
+      return;
+    }
     if (!data.sale?.price_list || !view.estimate.confirmed) {
       error.textContent = data.sale?.price_list ? texts.notConfirmed : texts.notPrepared;
       error.hidden = false;
@@ -244,17 +260,10 @@ async function draw() {
   if (!sale.contract) {
     documentBox.innerHTML = renderDocument("quote", sale.quote.model, { number });
     documentBox.hidden = false;
-    const label = document.createElement("label");
-    const box = document.createElement("input");
-    box.type = "checkbox";
-    box.name = "early_start_requested";
-    label.append(box, ` ${texts.earlyStart}`);
-    const p = document.createElement("p");
-    p.append(label);
-    show(actions, [p, button(texts.makeContract, () => makeContract(state, box.checked))]);
+    show(actions, button(texts.makeContract, () => makeContract(state)));
     return;
   }
-  // The client reads both before signing both: the quote ("bon pour accord") and the contract.
+  // The client reads both before signing both: the quote (its acceptance) and the contract.
   documentBox.innerHTML = renderDocument("quote", sale.quote.model, { number })
     + renderDocument("contract", sale.contract.model, { number });
   documentBox.hidden = false;
@@ -265,8 +274,16 @@ async function draw() {
       signing = attachPad(form);
       form.elements.namedItem("signer_first_name").value = view.prospect.first_name || "";
       form.elements.namedItem("signer_last_name").value = view.prospect.last_name || "";
+      // "Fait à": the intervention's town, which the advisor may change.
+      form.elements.namedItem("signature_place").value = view.prospect.intervention_city
+        || view.prospect.city || "";
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
+        // An incomplete form (e.g. no identity document chosen) says so and stays as it is.
+        if (!form.checkValidity()) {
+          form.reportValidity();
+          return;
+        }
         const submit = form.querySelector("button[type=submit]");
         submit.disabled = true;
         try {

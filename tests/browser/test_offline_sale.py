@@ -3,6 +3,7 @@ walk-in (or a prepared visit) to a signed contract, then the server seals it."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import subprocess
@@ -17,7 +18,7 @@ from nomad_web.chaos import CHAOS, chaos_reset
 from organisation.models import Role, User
 from quotes.legal_defaults import legal_texts_load
 from quotes.models import Contract, Document, DocumentKind, LegalText, Quote, QuoteStatus
-from signatures.models import SignatureRequest, SignatureStatus
+from signatures.models import PaperCopyTask, SignatureRequest, SignatureStatus
 from tests.browser.offline_helpers import (
     draw_signature,
     prepare_day,
@@ -81,8 +82,12 @@ def capture_housekeeping(page: Page, *, proposed: int | None = None) -> None:
     assert page.url.endswith("/etapes/summary/")
 
 
-def sell_on_the_tablet(page: Page, screenshot_dir: Path, name: str) -> str:
-    """Summary → quote → issue → contract → signature; returns the monthly price shown."""
+def sell_on_the_tablet(
+    page: Page, screenshot_dir: Path, name: str, *, client_consents: bool = False
+) -> str:
+    """Summary → quote → issue → contract → signature; returns the monthly price shown.
+
+    ``client_consents``: the client ticks the early start and the email copy at signature."""
     page.get_by_role("link", name="Établir le devis").click()
     page.locator("html[data-sale-ready='1']").wait_for()
     document = page.locator("[data-sale-document]")
@@ -91,17 +96,31 @@ def sell_on_the_tablet(page: Page, screenshot_dir: Path, name: str) -> str:
     page.screenshot(path=str(screenshot_dir / f"{name}-quote-800x1280.png"), full_page=False)
     page.get_by_role("button", name="Émettre le devis").click()
     expect(page.locator("[data-sale-steps]")).to_contain_text("Émis sur cette tablette")
-    page.get_by_label(re.compile("Le client demande expressément")).check()
+    # The early start is no longer asked at the contract step: the client asks at signature.
+    expect(page.get_by_label(re.compile("Le client demande expressément"))).to_have_count(0)
     page.get_by_role("button", name="Établir le contrat").click()
     # What the client reads before signing: the whole quote and the whole contract.
     expect(document).to_contain_text("Devis de prestations de services à la personne")
     expect(document).to_contain_text("Formulaire de rétractation")
     expect(document).to_contain_text("Conditions générales")
     expect(document).to_contain_text("Je demande expressément")
+    early = page.get_by_label(re.compile("^Je demande expressément que la prestation"))
+    email_copy = page.get_by_label(re.compile("^J’accepte de recevoir mon exemplaire"))
+    # The client's requests are theirs: unticked until they tick them.
+    expect(early).not_to_be_checked()
+    expect(email_copy).not_to_be_checked()
     page.get_by_label("J’ai vérifié l’identité du signataire").check()
     page.get_by_label("J’ai lu le devis").check()
     page.get_by_label("J’ai reçu l’information sur mon droit de rétractation").check()
+    expect(page.get_by_label("Lieu de signature")).not_to_have_value("")
     draw_signature(page)
+    # The identity document checked is a required choice: the form says so first.
+    page.get_by_role("button", name="Signer", exact=True).click()
+    expect(page.locator("[data-sale-steps]")).not_to_contain_text("Signé")
+    page.get_by_label("Pièce d’identité vérifiée").select_option(label="Passeport")
+    if client_consents:
+        early.check()
+        email_copy.check()
     page.get_by_role("button", name="Signer", exact=True).click()
     expect(page.locator("[data-sale-steps]")).to_contain_text(
         "Signé, en attente de synchronisation"
@@ -158,7 +177,7 @@ def test_a_walk_in_offline_reaches_a_signed_contract(
     ready(page)
     expect(page.get_by_label("Prénom")).to_have_value("Jeanne")
     capture_housekeeping(page)
-    shown = sell_on_the_tablet(page, screenshot_dir, "walk-in")
+    shown = sell_on_the_tablet(page, screenshot_dir, "walk-in", client_consents=True)
     assert not Visit.objects.exists()  # nothing reached the server yet
     kinds = [r["step"] for r in records(page)]
     assert kinds[0] == "visit" and kinds[-3:] == ["quote", "contract", "signature"]
@@ -173,9 +192,31 @@ def test_a_walk_in_offline_reaches_a_signed_contract(
     assert quote.status == QuoteStatus.SIGNED and quote.sequence == 1
     assert quote.figures["monthly"]["ttc"].replace(".", ",") in shown.replace("\u202f", "")
     contract = Contract.objects.get()
+    # Asked by the client at signature, on the tablet, offline.
     assert contract.early_start_requested and contract.signed_at
     assert SignatureRequest.objects.get().status == SignatureStatus.SIGNED
     assert_sealed(quote, tmp_path)
+    evidence = json.loads(
+        Document.objects.get(quote=quote, kind=DocumentKind.EVIDENCE_JSON).file.open("rb").read()
+    )
+    assert evidence["signer"]["identity_document"] == "passport"
+    assert evidence["place"]["value"] == "Nantes"  # the intervention's town, prefilled
+    assert evidence["consents"]["early_start_requested"] is True
+    assert evidence["consents"]["durable_medium_email"] is True
+    assert evidence["document"]["presented_form"] == "document_model"
+    assert evidence["clocks"]["signed_at"] == "tablet"
+    # Consent, but no email given: the agency hands a paper copy, and the evidence says so.
+    task = PaperCopyTask.objects.get(contract=contract)
+    assert task.done_on is None
+    assert evidence["delivery"] == {**evidence["delivery"], "method": "paper", "task_id": task.pk}
+    signed_text = subprocess.run(
+        ["pdftotext", str(tmp_path / "signed_contract.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    day = timezone.localtime(contract.signed_at).strftime("%d/%m/%Y")
+    assert f"Fait à Nantes, le {day}" in " ".join(signed_text.split())
     page.reload()
     page.locator("html[data-sale-ready='1']").wait_for()
     expect(page.locator("[data-sale-steps]")).to_contain_text(quote.reference)
