@@ -7,7 +7,6 @@ UTF-8 byte-order mark to recognise accents. The rows come from a server-side cur
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nomad_web.csv_safe import csv_writer
 from visits.models import Activity, Channel, Visit, VisitStatus
 
 CHUNK_SIZE = 2000
@@ -39,7 +39,7 @@ _FIELDS = (
 
 
 class _Echo:
-    """A file whose ``write`` hands back the line: csv.writer then yields strings."""
+    """A file whose ``write`` hands back the line: the CSV writer then yields strings."""
 
     def write(self, value: str) -> str:
         return value
@@ -56,7 +56,7 @@ def _local(moment: datetime) -> datetime:
 def csv_rows(visits: QuerySet[Visit]) -> Iterator[str]:
     statuses, channels = dict(VisitStatus.choices), dict(Channel.choices)
     activities = dict(Activity.choices)
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(_Echo(), delimiter=";", lineterminator="\r\n")
     yield BOM + writer.writerow(
         [
             _("Date"),

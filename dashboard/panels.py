@@ -68,6 +68,7 @@ class Dashboard:
     delays: selectors.Delays
     quotes: selectors.ShortList
     conflicts: selectors.ShortList
+    documents_waiting: selectors.ShortList
     bus: BusHealth
 
     @property
@@ -131,5 +132,6 @@ def dashboard_build(*, user: User, filters: DashboardFilters) -> Dashboard:
         delays=selectors.delays(user=user, filters=filters),
         quotes=selectors.quotes_expiring(user=user, filters=filters),
         conflicts=selectors.conflicts_waiting(user=user, filters=filters),
+        documents_waiting=selectors.documents_waiting(user=user, filters=filters),
         bus=bus_health(),
     )

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -41,6 +42,7 @@ from django.db.models.functions import Cast, Coalesce, TruncMonth
 from django.utils import timezone
 
 from dashboard.filters import DashboardFilters, period_bounds
+from nomad_web.sweeps import signed_without_documents
 from organisation.models import User
 from quotes.models import Contract, Quote, QuoteStatus
 from visits.models import Activity, Channel, Conflict, Visit, VisitStatus
@@ -402,3 +404,20 @@ def conflicts_waiting(
         )[:limit]
     )
     return ShortList(count=conflicts.count(), rows=rows)
+
+
+def documents_waiting(
+    *, user: User, filters: DashboardFilters, limit: int = SHORT_LIST
+) -> ShortList:
+    """Signed contracts still without their sealed documents after SWEEP_ALERT_SECONDS:
+    the finalising task failed and the sweep has not caught up (not tied to the period)."""
+    waiting = timedelta(seconds=settings.SWEEP_ALERT_SECONDS)
+    requests = _scope(
+        signed_without_documents(waiting).for_user(user), filters, prefix="contract__quote__visit__"
+    )
+    rows = list(
+        requests.select_related(
+            "contract__quote__visit__prospect", "contract__quote__visit__agency"
+        ).order_by("completed_at", "pk")[:limit]
+    )
+    return ShortList(count=requests.count(), rows=rows)

@@ -1,7 +1,10 @@
-"""Request types for views, so mypy knows what the middleware added."""
+"""Request types for views, so mypy knows what the middleware added; the client's address."""
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -19,3 +22,29 @@ class AuthenticatedHttpRequest(HtmxHttpRequest):
     """What a view behind ``login_required`` receives."""
 
     user: User
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or X-Forwarded-For behind trusted proxies.
+
+    With ``NOMAD_TRUSTED_PROXIES = n`` the n-th entry from the right of X-Forwarded-For is
+    the client (each trusted proxy appends the address it received from); entries further
+    left were sent by the client and are never believed. Without a usable entry, or with
+    no trusted proxy, REMOTE_ADDR.
+    """
+    hops = settings.NOMAD_TRUSTED_PROXIES
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if hops > 0 and forwarded:
+        entries = [entry for entry in forwarded.split(",") if entry.strip()]
+        if entries:
+            found = _valid_ip(entries[-min(hops, len(entries))])
+            if found:
+                return found
+    return _valid_ip(request.META.get("REMOTE_ADDR", ""))

@@ -139,6 +139,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            # Writers take the lock when their transaction begins and wait up to 20 s for
+            # it, instead of failing with "database is locked" when two write at once.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
 
@@ -157,6 +160,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The login rate limits live in the cache: a per-process cache gives each worker its own
+# count, so production needs the shared Redis one.
+if PRODUCTION and CACHES["default"]["BACKEND"].endswith("LocMemCache"):
+    raise ImproperlyConfigured("REDIS_URL must be set in production (shared cache).")
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or "cache+memory://"
@@ -183,7 +190,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "integrations.tasks.relay_outbox",
         "schedule": float(env("KAFKA_RELAY_EVERY_SECONDS", "5")),
     },
+    # Runs again the after-commit tasks a crash left undone: sealed documents of signed
+    # contracts, quote PDFs, their emails (nomad_web/sweeps.py), every 5 minutes.
+    "sweep-side-effects": {
+        "task": "nomad_web.tasks.sweep_side_effects",
+        "schedule": float(env("SWEEP_EVERY_SECONDS", "300")),
+    },
 }
+# The sweep leaves alone what is younger than this (the normal task is still running);
+# a signed contract still without its documents after SWEEP_ALERT_SECONDS shows on the
+# manager's dashboard and in /healthz.
+SWEEP_GRACE_SECONDS = int(env("SWEEP_GRACE_SECONDS", "120"))
+SWEEP_ALERT_SECONDS = int(env("SWEEP_ALERT_SECONDS", "600"))
 
 # The bus to the back office (integrations/). Without KAFKA_BOOTSTRAP_SERVERS (the
 # embedded mode) events stay in the outbox, visible in the admin, and nothing is sent.
@@ -217,7 +235,12 @@ ACCOUNT_ADAPTER = "organisation.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# Failed logins: at most 10 a minute from one client address, 5 in 5 minutes on one account
+# (the login email), whatever the address.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Reverse proxies in front of the app: the client's address is then this many entries from
+# the right of X-Forwarded-For (nomad_web.http.client_ip); 0 trusts REMOTE_ADDR only.
+NOMAD_TRUSTED_PROXIES = int(env("NOMAD_TRUSTED_PROXIES", "0"))
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NOMAD web"

@@ -6,15 +6,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from nomad_web.health import health_status
+from nomad_web.sweeps import documents_waiting_count
 
 
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, components = health_status()
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", **components}, status=200 if healthy else 503
-    )
+    body: dict[str, object] = {"status": "ok" if healthy else "down", **components}
+    if components.get("database") == "ok":
+        # A count only (anonymous callers): signed contracts still without their documents.
+        body["signed_waiting_documents"] = documents_waiting_count()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def home(request: HttpRequest) -> HttpResponse:

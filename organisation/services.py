@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from nomad_web.http import client_ip
 from organisation.models import AccessEvent, Agency, Membership, User
 
 if TYPE_CHECKING:
@@ -37,11 +38,6 @@ def user_access_sync(*, user: User, role: str, agency_codes: list[str]) -> None:
     )
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: a forwarded header is set by whoever sends the request.
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def access_event_record(
     *,
     kind: str,
@@ -56,7 +52,7 @@ def access_event_record(
         email = user.email
     event = AccessEvent(kind=kind, user=user, email=email[:254], detail=detail[:200])
     if request is not None:
-        event.ip_address = _client_ip(request)
+        event.ip_address = client_ip(request)
         event.user_agent = request.headers.get("User-Agent", "")[:300]
         event.path = request.get_full_path()[:500]
     event.save()

@@ -47,22 +47,19 @@ def _blank(value: Any) -> bool:
     return value is None or str(value).strip() == ""
 
 
+def _label(name: str) -> str:
+    field = Brand._meta.get_field(name)
+    return str(getattr(field, "verbose_name", name))
+
+
 def brand_missing_items(brand: Brand) -> list[str]:
     """The labels of the brand's mandatory legal items that are blank, in form order."""
-    return [
-        str(Brand._meta.get_field(name).verbose_name)
-        for name in MANDATORY
-        if _blank(getattr(brand, name))
-    ]
+    return [_label(name) for name in MANDATORY if _blank(getattr(brand, name))]
 
 
 def company_missing_items(company: Mapping[str, Any]) -> list[str]:
     """The same check on the company of a document model (what will be printed)."""
-    return [
-        str(Brand._meta.get_field(name).verbose_name)
-        for name, key in MANDATORY.items()
-        if _blank(company.get(key))
-    ]
+    return [_label(name) for name, key in MANDATORY.items() if _blank(company.get(key))]
 
 
 def brand_legal_identity_check(brand: Brand) -> None:

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from nomad_web.http import DEVICE_HEADER, AuthenticatedHttpRequest
+from nomad_web.http import DEVICE_HEADER, AuthenticatedHttpRequest, client_ip
 from quotes.device_services import (
     DeviceResult,
     contract_create_from_device,
@@ -184,7 +184,7 @@ def sale_signature(request: AuthenticatedHttpRequest, pk: int | uuid.UUID) -> Js
                 contract=contract,
                 submission=onsite_submission(request),
                 user=request.user,
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=client_ip(request) or "",
             )
         except SignatureError as exc:
             return 422, {"message": str(exc)}

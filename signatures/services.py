@@ -6,6 +6,7 @@ import base64
 import binascii
 import io
 import uuid
+import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -32,7 +33,11 @@ from signatures.signals import contract_signed
 from visits.models import Conflict
 from visits.services import visit_mark_signed
 
-MAX_SIGNATURE_BYTES = 400_000
+MAX_SIGNATURE_BYTES = 400_000  # the PNG, decoded from base64
+# The pad is the page's width (1260 CSS px at most) by 220 CSS px, times the screen's
+# pixel ratio (up to 3): larger is no tablet's drawing, and would cost memory to decode.
+MAX_SIGNATURE_WIDTH = 4000
+MAX_SIGNATURE_HEIGHT = 1000
 MIN_INK_PIXELS = 150  # a dot or a stray tap is not a signature
 
 
@@ -58,21 +63,37 @@ def signature_image_decode(*, data_url: str) -> bytes:
     prefix = "data:image/png;base64,"
     if not data_url.startswith(prefix):
         raise SignatureError(_("The signature is missing: ask the client to sign in the box."))
+    encoded = data_url[len(prefix) :]
+    # Base64 takes 4 characters for 3 bytes: refused before decoding anything.
+    if len(encoded) > 4 * -(-MAX_SIGNATURE_BYTES // 3):
+        raise SignatureError(_("The signature image is too large."))
     try:
-        png = base64.b64decode(data_url[len(prefix) :], validate=True)
+        png = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise SignatureError(_("The signature image is unreadable.")) from None
     if len(png) > MAX_SIGNATURE_BYTES:
         raise SignatureError(_("The signature image is too large."))
     from PIL import Image, UnidentifiedImageError
 
+    too_big = _("The signature image is too big: %(width)s × %(height)s pixels at most.") % {
+        "width": MAX_SIGNATURE_WIDTH,
+        "height": MAX_SIGNATURE_HEIGHT,
+    }
     try:
-        with Image.open(io.BytesIO(png)) as image:
-            if image.format != "PNG":
-                raise SignatureError(_("The signature image is unreadable."))
-            alpha = image.convert("RGBA").getchannel("A")
-            # Count the inked pixels: the histogram of the thresholded alpha channel.
-            ink = alpha.point(lambda a: 255 if a > 32 else 0).histogram()[255]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(png)) as image:
+                if image.format != "PNG":
+                    raise SignatureError(_("The signature image is unreadable."))
+                # The size comes from the header: checked before any pixel is decoded.
+                width, height = image.size
+                if width > MAX_SIGNATURE_WIDTH or height > MAX_SIGNATURE_HEIGHT:
+                    raise SignatureError(too_big)
+                alpha = image.convert("RGBA").getchannel("A")
+                # Count the inked pixels: the histogram of the thresholded alpha channel.
+                ink = alpha.point(lambda a: 255 if a > 32 else 0).histogram()[255]
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise SignatureError(too_big) from None
     except (UnidentifiedImageError, OSError):
         raise SignatureError(_("The signature image is unreadable.")) from None
     if ink < MIN_INK_PIXELS:

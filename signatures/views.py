@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest
+from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest, client_ip
 from organisation.scoping import get_for_user_or_404
 from quotes.models import Contract, Document, DocumentKind
 from signatures.canonical import canonical_form, canonical_json
@@ -155,7 +155,7 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 contract=contract,
                 submission=submission,
                 user=request.user,
-                ip=request.META.get("REMOTE_ADDR", ""),
+                ip=client_ip(request) or "",
             )
         except SignatureError as exc:
             return _refused(request, contract, sync, 422, str(exc))

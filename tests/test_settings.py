@@ -84,6 +84,7 @@ def test_it_passes_the_deployment_checklist_in_production() -> None:
             "NOMAD_ENV": "production",
             "SECRET_KEY": "k" * 30 + "Zq9!x" * 10,
             "ALLOWED_HOSTS": "nomad.example",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
         },
         capture_output=True,
         text=True,
@@ -123,7 +124,29 @@ def test_production_cookies_are_secure_unless_turned_off_for_the_bench() -> None
     code = (
         "from django.conf import settings as s;print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
     )
-    production = {"NOMAD_ENV": "production", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "x"}
+    production = {
+        "NOMAD_ENV": "production",
+        "SECRET_KEY": "k" * 50,
+        "ALLOWED_HOSTS": "x",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+    }
     assert _run(code, **production).stdout.strip() == "True True"
     off = {"SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false"}
     assert _run(code, **production, **off).stdout.strip() == "False False"
+
+
+def test_it_refuses_production_with_a_per_process_cache() -> None:
+    # The login rate limits count in the cache: one count per worker would multiply them.
+    production = {"NOMAD_ENV": "production", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "x"}
+    out = _run("import django; django.setup()", **production)
+    assert out.returncode != 0
+    assert "REDIS_URL must be set in production" in out.stderr
+    code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
+    with_redis = _run(code, **production, REDIS_URL="redis://127.0.0.1:6379/0")
+    assert with_redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_it_reads_the_number_of_trusted_proxies() -> None:
+    code = "from django.conf import settings as s; print(s.NOMAD_TRUSTED_PROXIES)"
+    assert _run(code).stdout.strip() == "0"
+    assert _run(code, NOMAD_TRUSTED_PROXIES="2").stdout.strip() == "2"

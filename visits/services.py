@@ -50,6 +50,10 @@ class WrongCatalogue(VisitError):
     pass
 
 
+class SubmissionIdTaken(VisitError):
+    """The id a device chose for a new object is another's, out of this person's reach."""
+
+
 class TransitionNotAllowed(VisitError):
     pass
 
@@ -509,7 +513,11 @@ def visit_create_walk_in(
     user: User | None = None,
 ) -> Visit:
     if client_uuid and (existing := Visit.objects.filter(uuid=client_uuid).first()):
-        return existing  # the same walk-in sent twice
+        # The same walk-in sent twice, when its visit is one this person may reach; another
+        # agency's visit is neither answered nor duplicated (the id is unique anyway).
+        if user is not None and not Visit.objects.for_user(user).filter(pk=existing.pk).exists():
+            raise SubmissionIdTaken(_("This visit's id is already taken: it was not created."))
+        return existing
     prospect = Prospect.objects.create(agency=agency, **prospect_fields)
     visit = Visit.objects.create(
         uuid=client_uuid or uuid.uuid4(),

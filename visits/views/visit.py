@@ -11,10 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest
-from organisation.models import Role
+from organisation.models import AccessEvent, Role
+from organisation.services import access_event_record
 from visits.forms import AssignForm, StatusForm, WalkInForm
 from visits.models import VisitStatus
 from visits.services import (
+    SubmissionIdTaken,
     VisitError,
     visit_assign,
     visit_catalogues,
@@ -70,26 +72,41 @@ def visit_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 )
             return render(request, "visits/visit_create.html", {"form": form}, status=422)
         data = form.cleaned_data
-        visit = visit_create_walk_in(
-            agency=data["agency"],
-            advisor=request.user if request.user.role == Role.ADVISOR else data.get("advisor"),
-            prospect_fields={
-                k: data[k]
-                for k in (
-                    "first_name",
-                    "last_name",
-                    "phone",
-                    "email",
-                    "address",
-                    "postal_code",
-                    "city",
-                )
-            },
-            scheduled_at=data["scheduled_at"],
-            user=request.user,
-            activities=data["activities"],
-            client_uuid=client_uuid,
-        )
+        try:
+            visit = visit_create_walk_in(
+                agency=data["agency"],
+                advisor=request.user if request.user.role == Role.ADVISOR else data.get("advisor"),
+                prospect_fields={
+                    k: data[k]
+                    for k in (
+                        "first_name",
+                        "last_name",
+                        "phone",
+                        "email",
+                        "address",
+                        "postal_code",
+                        "city",
+                    )
+                },
+                scheduled_at=data["scheduled_at"],
+                user=request.user,
+                activities=data["activities"],
+                client_uuid=client_uuid,
+            )
+        except SubmissionIdTaken as exc:
+            # Probing another agency's ids: audited, answered as any refused form, no id given.
+            access_event_record(
+                kind=AccessEvent.Kind.ACCESS_DENIED,
+                request=request,
+                user=request.user,
+                detail="out_of_scope",
+            )
+            if sync:
+                body = {"status": 422, "message": str(exc), "errors": {"client_uuid": [str(exc)]}}
+                return JsonResponse(body, status=422)
+            form.add_error(None, str(exc))
+            context = {"form": form, "client_uuid": uuid.uuid4()}
+            return render(request, "visits/visit_create.html", context, status=422)
         if sync:
             body = {"status": 200, "visit": {"id": visit.pk, "uuid": str(visit.uuid)}}
             return JsonResponse(body)
