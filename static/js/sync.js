@@ -67,21 +67,20 @@ export async function enqueue({ url, visitId, step, pairs, answers, id, kind, de
     createdAt: new Date().toISOString(), state: STATES.PENDING, attempts: 0,
   };
   // A newer edit of a step replaces a refused one: the advisor has corrected it, and
-  // what waited for the refused one now waits for the correction.
-  const replaced = new Set();
-  for (const old of await forVisit(visitId)) {
-    if (old.step === step && old.state === STATES.REJECTED && !old.kind) {
-      replaced.add(old.id);
-      await del("outbox", old.id);
-    }
-  }
+  // what waited for the refused one now waits for the correction. The refused one goes
+  // last: at every moment what waited for it waits for it or for the correction, so a
+  // replay running meanwhile never sends it early (a sale signed before its correction).
+  const replaced = (await forVisit(visitId))
+    .filter((old) => old.step === step && old.state === STATES.REJECTED && !old.kind)
+    .map((old) => old.id);
   await put("outbox", record);
-  if (replaced.size) {
+  if (replaced.length) {
     for (const other of await records()) {
-      if (!other.dependsOn?.some((d) => replaced.has(d))) continue;
-      const dependsOn = [...new Set(other.dependsOn.map((d) => (replaced.has(d) ? record.id : d)))];
+      if (!other.dependsOn?.some((d) => replaced.includes(d))) continue;
+      const dependsOn = [...new Set(other.dependsOn.map((d) => (replaced.includes(d) ? record.id : d)))];
       await put("outbox", { ...other, dependsOn });
     }
+    for (const id of replaced) await del("outbox", id);
   }
   notify();
   return record;

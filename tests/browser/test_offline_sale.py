@@ -520,3 +520,47 @@ def test_offline_every_link_from_the_agenda_leads_to_a_working_page(
     page.wait_for_url(f"{base}/visites/{visit.pk}/etapes/prospect/")
     ready(page)
     assert offline_page not in page.content()
+
+
+CORRECTION_RACE = """async () => {
+  const m = await import('/static/js/sync.js');
+  const store = await import('/static/js/store.js');
+  const visitId = 987654;
+  let looks = 0;
+  let early = 0;
+  for (let i = 0; i < 40; i++) {
+    const refused = await m.enqueue({url: '/x/', visitId, step: 'instructions', pairs: []});
+    await m.settle(refused, {status: 422, data: {message: 'refusé'}});
+    const quote = await m.enqueue({url: '/q/', visitId, step: 'quote', kind: 'quote', pairs: [],
+      dependsOn: [refused.id]});
+    let done = false;
+    const correction = m.enqueue({url: '/x/', visitId, step: 'instructions', pairs: []})
+      .then(() => { done = true; });
+    while (!done) {  // what a replay running meanwhile would see
+      const list = await m.records();
+      const q = list.find((r) => r.id === quote.id);
+      looks += 1;
+      if (q && !m.waitingFor(q, list).length) early += 1;
+    }
+    await correction;
+    const list = await m.records();
+    const q = list.find((r) => r.id === quote.id);
+    if (!m.waitingFor(q, list).length) early += 1;
+    for (const r of list) await store.del('outbox', r.id);
+  }
+  return {looks, early};
+}"""
+
+
+def test_a_correction_never_lets_what_waited_for_the_refused_write_go_first(
+    page: Page, context: BrowserContext, live_server, advisor: User  # type: ignore[no-untyped-def]
+) -> None:
+    """Replacing a refused step by its correction: the quote that waited for the refused
+    one waits, at every moment, for it or for the correction; a replay running meanwhile
+    never sends the sale before the corrected step (the server would then refuse the
+    correction, the visit being signed)."""
+    sign_in(page, live_server.url, advisor.email)
+    context.set_offline(True)  # nothing is sent: only what a replay would see is checked
+    seen = page.evaluate(CORRECTION_RACE)
+    assert seen["looks"] > 40
+    assert seen["early"] == 0, seen
