@@ -88,6 +88,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "nomad_web.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -234,6 +235,9 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "organisation.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# A password reset for an unknown address sends nothing (allauth would invite a sign-up,
+# and sign-up is closed); the page says the same as for a known one.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 # Failed logins: at most 10 a minute from one client address, 5 in 5 minutes on one account
 # (the login email), whatever the address.
@@ -244,6 +248,10 @@ NOMAD_TRUSTED_PROXIES = int(env("NOMAD_TRUSTED_PROXIES", "0"))
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NOMAD web"
+# allauth refuses TOTP while an account has an unverified address (against sign-ups that
+# squat an address). Sign-up is closed and addresses are set by staff or the SSO, so a
+# leftover unverified record must not lock staff out of the enrolment they are sent to.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"

@@ -24,7 +24,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from quotes.models import Contract, Document, DocumentKind, Quote
-from signatures.models import SignatureRequest, SignatureStatus
+from signatures.models import SignatureRequest, SignatureRequestQuerySet, SignatureStatus
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def _cutoff(grace: timedelta | None = None) -> Any:
     return timezone.now() - grace
 
 
-def signed_without_documents(grace: timedelta | None = None) -> QuerySet[SignatureRequest]:
+def signed_without_documents(grace: timedelta | None = None) -> SignatureRequestQuerySet:
     """Signed requests, signed before the grace period, whose sealed documents are missing.
 
     Not scoped: callers scope it (``.for_user``) when a person sees it."""

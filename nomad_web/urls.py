@@ -25,6 +25,8 @@ urlpatterns = [
     path("sw.js", visit_offline.service_worker, name="service_worker"),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
+    # Before allauth's: its email page is closed (see views.email_page_closed).
+    path("accounts/email/", views.email_page_closed),
     path("accounts/", include("allauth.urls")),
     path("oidc/", include("organisation.oidc_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

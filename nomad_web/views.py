@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -26,6 +26,15 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_staff:
         return redirect("admin:index")
     return redirect("visits:agenda")
+
+
+def email_page_closed(request: HttpRequest) -> HttpResponse:
+    """allauth's email page, closed to everyone (404). The login address is set by head
+    office in the admin or by the company account (SSO), verified: letting its holder add
+    one, or make another primary, would let them take an SSO person's account; the page
+    also recorded the address as unverified, which then kept staff from setting up the
+    two-factor authentication they are asked for."""
+    raise Http404
 
 
 def bench_ok(request: HttpRequest) -> HttpResponse:

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from organisation.models import AccessEvent, Agency, Brand, Membership, User
 
@@ -69,7 +70,9 @@ class BrandAdmin(admin.ModelAdmin[Brand]):
         from quotes.legal_identity import brand_missing_items
 
         missing = brand_missing_items(brand)
-        return _("missing: %(items)s") % {"items": ", ".join(missing)} if missing else _("complete")
+        if missing:
+            return str(_("missing: %(items)s") % {"items": ", ".join(missing)})
+        return str(_("complete"))
 
     def change_view(
         self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
@@ -129,9 +132,19 @@ class UserAdmin(admin.ModelAdmin[User]):
     list_filter = ["role", "is_active", "memberships__agency__brand", "memberships__agency"]
     search_fields = ["email", "first_name", "last_name"]
     ordering = ["last_name", "first_name"]
-    readonly_fields = ["last_login", "date_joined"]
-    fields = ["email", "first_name", "last_name", "role", "is_active", "last_login", "date_joined"]
+    readonly_fields = ["oidc_subject", "last_login", "date_joined"]
+    fields = [
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "is_active",
+        "oidc_subject",
+        "last_login",
+        "date_joined",
+    ]
     inlines = [MembershipInline]
+    actions = ["oidc_subject_forget"]
 
     def get_form(
         self, request: Any, obj: User | None = None, change: bool = False, **kwargs: Any
@@ -145,6 +158,27 @@ class UserAdmin(admin.ModelAdmin[User]):
         if obj is None:
             return [*UserCreationForm.Meta.fields, "password"]
         return self.fields
+
+    def save_model(self, request: Any, obj: User, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "email" in form.changed_data:
+            # Head office sets the address: it is the verified login address (issue 17).
+            obj.email_address_verified_set()
+
+    @admin.action(description=_("Unlink from the company account (SSO)"))
+    def oidc_subject_forget(self, request: Any, queryset: Any) -> None:
+        # For a company account recreated at the provider: the next SSO login with the
+        # verified address binds the new one.
+        count = queryset.exclude(oidc_subject="").update(oidc_subject="")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d account unlinked from its company account.",
+                "%(count)d accounts unlinked from their company account.",
+                count,
+            )
+            % {"count": count},
+        )
 
 
 @admin.register(AccessEvent)

@@ -164,11 +164,17 @@ class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        """A new account whose address is recorded as verified.
+
+        Sign-up is closed: accounts are created by staff, the demo seed or the SSO (once
+        the provider has verified the address), so the address given here is trusted.
+        """
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
         user.set_password(password)
         user.save(using=self._db)
+        user.email_address_verified_set()
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
@@ -190,6 +196,15 @@ class User(AbstractBaseUser):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # The company account (OpenID Connect ``sub``) this account is bound to, set at the
+    # first SSO login; from then on only that subject opens it (organisation/oidc.py).
+    oidc_subject = models.CharField(
+        _("company account"),
+        max_length=255,
+        blank=True,
+        editable=False,
+        help_text=_("Identifier of the company account (SSO) this account is bound to."),
+    )
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -201,9 +216,32 @@ class User(AbstractBaseUser):
         ordering = ["last_name", "first_name", "email"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["oidc_subject"],
+                condition=~models.Q(oidc_subject=""),
+                name="user_unique_oidc_subject",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    def email_address_verified_set(self) -> None:
+        """Record the login address as this account's only address, verified and primary.
+
+        For an address NOMAD trusts: set by staff, the demo seed, or verified by the SSO
+        provider. A stale record of the same address on another account goes too (the
+        login address is unique, so it can only be a leftover).
+        """
+        from allauth.account.models import EmailAddress
+
+        email = self.email.lower()
+        EmailAddress.objects.filter(email__iexact=email).exclude(user=self).delete()
+        EmailAddress.objects.filter(user=self).exclude(email=email).delete()
+        EmailAddress.objects.update_or_create(
+            user=self, email=email, defaults={"verified": True, "primary": True}
+        )
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()

@@ -61,6 +61,12 @@ class Refusal:
     PROVIDER_ERROR = "provider_error"
     INACTIVE = "inactive"
     LOCAL_LOGIN = "local_login"
+    # The provider has not verified the token's address: it cannot find nor create an account.
+    EMAIL_UNVERIFIED = "email_unverified"
+    # A NOMAD account has the address but NOMAD never verified it: not handed to the SSO.
+    LOCAL_EMAIL_UNVERIFIED = "local_email_unverified"
+    # The account with this address is already bound to another company account.
+    SUBJECT_MISMATCH = "subject_mismatch"
 
 
 @dataclass(frozen=True)
@@ -235,14 +241,35 @@ class OIDCBackend(OIDCAuthenticationBackend):
     def get_or_create_user(
         self, access_token: str, id_token: str, payload: dict[str, Any]
     ) -> User | None:
+        """The account this token opens, bound to the provider's subject (``sub``).
+
+        The subject finds the account. Failing that, the address does, at the first SSO
+        login only: the provider must have verified it (``email_verified``) and so must
+        NOMAD (a verified EmailAddress), otherwise anyone who set that address on a local
+        account, or on their company account, would take the other's place. The account
+        is then bound to the subject and no other subject opens it.
+        """
         from organisation.services import user_access_sync
 
         claims = self.get_userinfo(access_token, id_token, payload)
+        subject = str(claims.get("sub", "")).strip()
         email = str(claims.get("email", "")).strip().lower()
-        if not email:
-            raise SuspiciousOperation("The token carries no email address.")
+        if not subject or not email:
+            raise SuspiciousOperation("The token carries no subject or no email address.")
+        email_verified = claims.get("email_verified") in (True, "true")
         role, codes = claims_to_access(claims, settings)
-        user = self.UserModel.objects.filter(email__iexact=email).first()
+
+        user = self.UserModel.objects.filter(oidc_subject=subject).first()
+        identity_refusal = None
+        if user is None:
+            user = self.UserModel.objects.filter(email__iexact=email).first()
+            if user is not None:
+                identity_refusal = self._email_match_refusal(user, email, email_verified)
+            elif not email_verified:
+                identity_refusal = Refusal.EMAIL_UNVERIFIED
+            if identity_refusal is not None:
+                # The account found by address is not this person's to open, nor to change.
+                user = None
 
         if not role:
             if user is not None:
@@ -253,13 +280,44 @@ class OIDCBackend(OIDCAuthenticationBackend):
         if role == Role.STAFF and not settings.OIDC_STAFF_MFA_FROM_PROVIDER:
             _refuse(self.request, Refusal.STAFF_MFA)
             return None
+        if identity_refusal is not None:
+            logger.warning("SSO login refused for %s: %s", email, identity_refusal)
+            _refuse(self.request, identity_refusal)
+            return None
 
         if user is None:
-            user = self.UserModel.objects.create_user(email, password=None)
+            user = self.UserModel.objects.create_user(email, password=None, oidc_subject=subject)
+        elif not user.oidc_subject:
+            user.oidc_subject = subject
+        elif email_verified and email != user.email.lower():
+            self._email_follow(user, email)
         user.first_name = str(claims.get("given_name", user.first_name))[:100]
         user.last_name = str(claims.get("family_name", user.last_name))[:100]
         user_access_sync(user=user, role=role, agency_codes=codes)
         return user
+
+    @staticmethod
+    def _email_match_refusal(user: User, email: str, email_verified: bool) -> str | None:
+        """Why the account found by address cannot be bound to a new subject, if it cannot."""
+        from allauth.account.models import EmailAddress
+
+        if user.oidc_subject:
+            return Refusal.SUBJECT_MISMATCH
+        if not email_verified:
+            return Refusal.EMAIL_UNVERIFIED
+        if not EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists():
+            return Refusal.LOCAL_EMAIL_UNVERIFIED
+        return None
+
+    def _email_follow(self, user: User, email: str) -> None:
+        # The provider verified a new address for the bound account: it becomes the login one,
+        # unless another account has it (left as is, for staff to sort out).
+        if self.UserModel.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            logger.warning("SSO: %s keeps its address, %s belongs to another account", user, email)
+            return
+        user.email = email
+        user.save(update_fields=["email"])
+        user.email_address_verified_set()
 
 
 class AuthenticateView(OIDCAuthenticationRequestView):

@@ -141,6 +141,8 @@ def quote_issue_from_device(
     )
     existing = Quote.objects.filter(client_uuid=client_uuid).first()
     if existing is not None:
+        if existing.visit_id != visit.pk:  # another visit's: said without naming it
+            raise QuoteError(_("This quote's id is already taken: nothing was issued."))
         return DeviceResult(quote=existing)
     when = capture_time(issued_at)
     match = DEVICE_REFERENCE.match(device_reference)
@@ -212,8 +214,10 @@ def contract_create_from_device(
     device_id: str = "",
 ) -> DeviceResult:
     """Make the contract the tablet made, if its model is the one the server rebuilds."""
-    existing = Contract.objects.filter(client_uuid=client_uuid).first()
+    existing = Contract.objects.filter(client_uuid=client_uuid).select_related("quote").first()
     if existing is not None:
+        if existing.quote.visit_id != visit.pk:  # another visit's: said without naming it
+            raise QuoteError(_("This contract's id is already taken: nothing was made."))
         return DeviceResult(contract=existing, quote=existing.quote)
     quote = Quote.objects.filter(client_uuid=quote_uuid, visit=visit).first()
     if quote_uuid is None or quote is None:

@@ -217,13 +217,21 @@ def document_html(
     return model_html(kind=kind, model=model, extras=extras, colours=colours)
 
 
+def document_layout(*, html: str) -> Any:
+    """WeasyPrint's layout of a document, reading only what ``pdf_fetcher`` allows."""
+    from weasyprint import HTML  # heavy import, only where documents are made
+
+    from quotes.pdf_fetcher import DocumentURLFetcher
+
+    fetcher = DocumentURLFetcher()
+    return HTML(string=html, base_url=str(STYLESHEET.parent), url_fetcher=fetcher).render()
+
+
 def document_pdf(*, html: str) -> tuple[bytes, int]:
     """PDF bytes and page count of a self-contained HTML page: PDF/A-3b (archival, XMP
     metadata; the seal's incremental update keeps it so) and tagged (structure for
     screen readers)."""
-    from weasyprint import HTML  # heavy import, only where documents are made
-
-    rendered = HTML(string=html, base_url=str(STYLESHEET.parent)).render()
+    rendered = document_layout(html=html)
     return rendered.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True), len(rendered.pages)
 
 

@@ -143,6 +143,8 @@ def onsite_sign(
     if submission.client_uuid and (
         done := SignatureRequest.objects.filter(client_uuid=submission.client_uuid).first()
     ):
+        if done.contract_id != contract.pk:  # another contract's: said without naming it
+            raise SignatureError(_("This signature's id is already taken: nothing was signed."))
         return done  # the same submission replayed
     if not (submission.signer_first_name.strip() and submission.signer_last_name.strip()):
         raise SignatureError(_("Give the signer's first and last name."))

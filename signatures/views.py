@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest, client_ip
+from nomad_web.text import without_bidi_controls
 from organisation.scoping import get_for_user_or_404
 from quotes.models import Contract, Document, DocumentKind
 from signatures.canonical import canonical_form, canonical_json
@@ -98,8 +99,8 @@ def onsite_submission(request: AuthenticatedHttpRequest) -> OnSiteSubmission:
     except ValueError:
         client_uuid = None
     return OnSiteSubmission(
-        signer_first_name=data.get("signer_first_name", "")[:100],
-        signer_last_name=data.get("signer_last_name", "")[:100],
+        signer_first_name=without_bidi_controls(data.get("signer_first_name", "")[:100]),
+        signer_last_name=without_bidi_controls(data.get("signer_last_name", "")[:100]),
         identity_confirmed=data.get("identity_confirmed") == "on",
         documents_read=data.get("documents_read") == "on",
         withdrawal_information_received=data.get("withdrawal_information") == "on",
@@ -116,7 +117,7 @@ def onsite_submission(request: AuthenticatedHttpRequest) -> OnSiteSubmission:
         if data.get("consents_at_signature") == "1"
         else None,
         durable_medium_consent=data.get("durable_medium_consent") == "on",
-        place=data.get("signature_place", "")[:100],
+        place=without_bidi_controls(data.get("signature_place", "")[:100]),
     )
 
 

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organisation.models import User
-from quotes.documents import document_html, document_render
+from quotes.documents import document_html, document_layout, document_render
 from quotes.models import Contract, Document, DocumentKind, Quote
 from signatures.canonical import canonical_hash
 from signatures.models import Provider, SignatureRequest, SignatureStatus
@@ -141,14 +141,8 @@ def signature_spot(*, quote: Quote, kind: str, pages: int) -> SignatureSpot:
     and the box is found by its id; when it cannot be found, the field goes at the
     bottom left of the last page rather than nowhere.
     """
-    from weasyprint import HTML
-
-    from quotes.documents import STYLESHEET
-
     try:
-        rendered = HTML(
-            string=document_html(quote=quote, kind=kind), base_url=str(STYLESHEET.parent)
-        ).render()
+        rendered = document_layout(html=document_html(quote=quote, kind=kind))
     except Exception:
         logger.exception("Could not lay out %s of %s to place the signature", kind, quote)
         rendered = None

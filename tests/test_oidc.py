@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
+from allauth.account.models import EmailAddress
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.test import Client
 from django.urls import reverse
@@ -124,6 +125,7 @@ def _claims(**extra: Any) -> dict[str, Any]:
     return {
         "sub": "f3c1-camille",
         "email": "camille@example.test",
+        "email_verified": True,
         "given_name": "Camille",
         "family_name": "Martin",
         "realm_access": {"roles": ["nomad-advisor"]},
@@ -191,6 +193,11 @@ def test_it_signs_in_with_a_valid_token_and_sends_the_pkce_verifier(
     assert client.session["_auth_user_id"] == str(user.pk)
     assert user.role == Role.ADVISOR
     assert list(user.agencies.all()) == [nantes]
+    # The account is bound to the provider's subject, its address verified by the provider.
+    assert user.oidc_subject == "f3c1-camille"
+    assert EmailAddress.objects.filter(
+        user=user, email="camille@example.test", verified=True, primary=True
+    ).exists()
     assert len(sso["token_requests"][0]["code_verifier"]) >= 43
     # Tokens stay on the server: only the id token, in the session, for the logout hint.
     assert client.session["oidc_id_token"] == sso["id_token"]
@@ -273,7 +280,9 @@ def test_it_refuses_userinfo_about_someone_else(
 def test_it_refuses_a_person_without_nomad_role_and_removes_their_access(
     client: Client, sso: dict[str, Any], nantes: Agency
 ) -> None:
-    person = UserFactory(email="camille@example.test", role=Role.MANAGER, agencies=[nantes])
+    person = _verified(
+        UserFactory(email="camille@example.test", role=Role.MANAGER, agencies=[nantes])
+    )
     state, nonce, _ = _start(client)
     sso["id_token"] = _id_token(nonce, realm_access={"roles": ["offline_access"]})
     sso["userinfo"] = _claims()
@@ -422,3 +431,112 @@ def test_it_says_so_when_keycloak_is_unreachable(client: Client, settings: Any, 
     response = client.get(reverse("oidc_authentication_init"))
     assert response.status_code == 403
     assert "Retour à la page de connexion" in response.content.decode()
+
+
+# --- whose account a token opens: the provider's subject, or a verified address -----------
+
+
+def _verified(user: User) -> User:
+    """The address as NOMAD records one it trusts: set by staff, the seed or the SSO."""
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def _sso_login(client: Client, sso: dict[str, Any], **claims: Any) -> Any:
+    state, nonce, _ = _start(client)
+    sso["id_token"] = _id_token(nonce, **claims)
+    sso["userinfo"] = _claims(**claims)
+    return _callback(client, state)
+
+
+def _refusal(response: Any, client: Client) -> str:
+    assert response.status_code == 403
+    assert "_auth_user_id" not in client.session
+    return str(AccessEvent.objects.filter(kind="sso_refused").latest("pk").detail)
+
+
+def test_it_does_not_hand_over_a_local_account_whose_address_is_not_verified(
+    client: Client, sso: dict[str, Any], nantes: Agency
+) -> None:
+    # Someone made the SSO person's address the primary one of their own local account
+    # (allauth's email page left it unverified): the SSO login must not open it.
+    squatter = UserFactory(email="camille@example.test", role=Role.STAFF)
+    EmailAddress.objects.create(user=squatter, email=squatter.email, verified=False, primary=True)
+
+    response = _sso_login(client, sso)
+
+    assert _refusal(response, client) == "local_email_unverified"
+    squatter.refresh_from_db()
+    assert squatter.oidc_subject == ""
+    assert squatter.role == Role.STAFF  # nor is the local account changed by the token
+    assert User.objects.filter(email="camille@example.test").count() == 1
+
+
+def test_it_does_not_hand_over_a_local_account_without_any_recorded_address(
+    client: Client, sso: dict[str, Any], nantes: Agency
+) -> None:
+    UserFactory(email="camille@example.test")
+    assert _refusal(_sso_login(client, sso), client) == "local_email_unverified"
+
+
+def test_it_refuses_an_email_match_the_provider_has_not_verified(
+    client: Client, sso: dict[str, Any], nantes: Agency
+) -> None:
+    person = _verified(UserFactory(email="camille@example.test"))
+
+    response = _sso_login(client, sso, email_verified=False)
+
+    assert _refusal(response, client) == "email_unverified"
+    person.refresh_from_db()
+    assert person.oidc_subject == ""
+
+
+def test_it_creates_no_account_for_an_address_the_provider_has_not_verified(
+    client: Client, sso: dict[str, Any], nantes: Agency
+) -> None:
+    response = _sso_login(client, sso, email_verified=False)
+    assert _refusal(response, client) == "email_unverified"
+    assert not User.objects.filter(email="camille@example.test").exists()
+
+
+def test_it_binds_the_subject_and_follows_an_email_change_at_the_provider(
+    client: Client, sso: dict[str, Any], nantes: Agency
+) -> None:
+    person = _verified(UserFactory(email="camille@example.test"))
+    assert _sso_login(client, sso).status_code == 302
+    person.refresh_from_db()
+    assert person.oidc_subject == "f3c1-camille"
+    client.logout()
+
+    # Married name at the provider, same subject: the same account, its address follows.
+    response = _sso_login(client, sso, email="camille.durand@example.test")
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(person.pk)
+    person.refresh_from_db()
+    assert person.email == "camille.durand@example.test"
+    assert list(EmailAddress.objects.filter(user=person).values_list("email", "verified")) == [
+        ("camille.durand@example.test", True)
+    ]
+    assert User.objects.count() == 1
+    client.logout()
+
+    # An address the provider has not verified still opens the bound account, unchanged.
+    response = _sso_login(client, sso, email="camille@elsewhere.test", email_verified=False)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(person.pk)
+    person.refresh_from_db()
+    assert person.email == "camille.durand@example.test"
+
+
+def test_it_refuses_another_subject_with_the_same_email(
+    client: Client, sso: dict[str, Any], nantes: Agency
+) -> None:
+    person = _verified(UserFactory(email="camille@example.test"))
+    assert _sso_login(client, sso).status_code == 302
+    client.logout()
+
+    response = _sso_login(client, sso, sub="another-subject")
+
+    assert _refusal(response, client) == "subject_mismatch"
+    person.refresh_from_db()
+    assert person.oidc_subject == "f3c1-camille"  # not re-bound

@@ -6,18 +6,27 @@ import base64
 import csv
 import io
 import re
+import subprocess
+import threading
 import uuid
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django import forms
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
 from nomad_web import health
 from nomad_web.csv_safe import csv_cell
+from nomad_web.text import has_bidi_controls, without_bidi_controls
 from organisation.models import AccessEvent, Agency, Role, User
+from quotes.documents import document_pdf
+from quotes.pdf_fetcher import file_allowed
 from quotes.services import contract_create, quote_create_draft, quote_issue
 from signatures import services as signature_services
 from signatures.services import SignatureError, signature_image_decode
@@ -31,6 +40,8 @@ from tests.factories import (
     make_visit_ready_to_quote,
 )
 from tests.test_signature_onsite import form, url
+from visits.catalogue import catalogue_current
+from visits.forms import RoomsForm
 from visits.models import Prospect, Visit
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +249,174 @@ def test_healthz_never_shows_the_exception_text(
     assert response.json()["database"] == "down: ConnectionError"
     assert "10.0.0.7" not in response.content.decode()
     assert "password" not in response.content.decode()
+
+
+# 5. Personal data is not kept by browsers and proxies ---------------------------------
+
+
+def test_pages_pdfs_csv_and_json_holding_personal_data_are_not_stored(
+    client: Client, manager: User, agency: Agency
+) -> None:
+    make_price_list(agency.brand)
+    visit = make_visit_ready_to_quote(agency, first_name="Élise", last_name="Dumont")
+    quote = quote_issue(quote=quote_create_draft(visit=visit, user=None))
+    login(client, manager)
+    for path in [
+        f"/visites/{visit.pk}/",  # a page
+        f"/devis/{quote.pk}/pdf/",  # a PDF
+        "/tableau-de-bord/visites/export.csv?start=2026-01-01&end=2026-12-31",  # a CSV
+        "/hors-ligne/jeton/",  # JSON
+        f"/visites/{visit.pk}/etapes/prospect/",  # an htmx target, as a page
+    ]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "no-store" in response["Cache-Control"], path
+    partial = client.get(f"/visites/{visit.pk}/etapes/prospect/", headers={"HX-Request": "true"})
+    assert "no-store" in partial["Cache-Control"]
+
+
+def test_public_assets_keep_their_own_cache_lifetime(client: Client, agency: Agency) -> None:
+    theme = client.get(f"/marque/{agency.brand.slug}/theme.css")
+    assert theme.status_code == 200
+    assert "public" in theme["Cache-Control"] and "no-store" not in theme["Cache-Control"]
+    worker = client.get("/sw.js")
+    assert worker["Cache-Control"] == "no-cache"  # checked on each visit, never stale
+
+
+# 6. Documents read only the project's files, the brands' logos and data: URLs ---------
+
+
+class _Counting(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        body = _png()
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (20, 20), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _images_in(pdf: bytes, tmp_path: Path) -> int:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return len(listing.strip().splitlines()) - 2  # two header lines
+
+
+def test_a_document_never_fetches_the_network_nor_reads_other_files(
+    tmp_path: Path, settings: Any
+) -> None:
+    server = HTTPServer(("127.0.0.1", 0), _Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(_png())
+    inline = "data:image/png;base64," + base64.b64encode(_png()).decode()
+    try:
+        html = (
+            "<html><body><p>Devis</p>"
+            f'<img src="http://127.0.0.1:{server.server_port}/internal.png">'
+            f'<link rel="stylesheet" href="http://127.0.0.1:{server.server_port}/x.css">'
+            f'<img src="{secret.as_uri()}">'
+            f'<img src="{inline}">'
+            "</body></html>"
+        )
+        pdf, pages = document_pdf(html=html)
+    finally:
+        server.shutdown()
+    assert pages == 1
+    assert _Counting.hits == []  # no request left the renderer
+    assert _images_in(pdf, tmp_path) == 1  # only the data: image, not the file outside
+
+
+def test_a_brand_logo_and_static_files_are_read(tmp_path: Path, settings: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    logo = tmp_path / "brands" / "logo.png"
+    logo.parent.mkdir()
+    logo.write_bytes(_png())
+    assert file_allowed(logo.as_uri())
+    assert file_allowed((ROOT / "static" / "css" / "document.css").as_uri())
+    assert not file_allowed((tmp_path / "other.png").as_uri())
+    assert not file_allowed((ROOT / "static" / ".." / "manage.py").as_uri())
+    assert not file_allowed("file://intranet/share/x.png")
+    pdf, _pages = document_pdf(html=f'<html><body><img src="{logo.as_uri()}"></body></html>')
+    assert _images_in(pdf, tmp_path) == 1
+
+
+# 7. Bidirectional controls refused in what people type --------------------------------
+
+RLO = "\u202e"
+
+
+def test_a_name_holding_a_direction_override_is_refused_and_nothing_saved(
+    client: Client, agency: Agency, catalogues: list[object]
+) -> None:
+    advisor = UserFactory(role=Role.ADVISOR, agencies=[agency])
+    visit = VisitFactory(prospect__agency=agency, prospect__consent_at=None, advisor=advisor)
+    client.force_login(advisor)
+    data = {
+        "base_version": visit.version,
+        "catalogue_versions": [catalogue_current(activity=a).pk for a in visit.activities],
+        "civility": "mrs",
+        "first_name": "Marie",
+        "last_name": f"Lambert{RLO}fdp.exe",
+        "address": "3 rue Crébillon",
+        "postal_code": "44000",
+        "city": "Nantes",
+        "adults": "2",
+        "dependent_children": "0",
+        "members_over_65": "0",
+        "consent": "on",
+    }
+    answer = client.post(f"/visites/{visit.pk}/etapes/prospect/", data, **SYNC)
+    assert answer.status_code == 422
+    assert "last_name" in answer.json()["errors"]
+    assert "invisibles" in answer.json()["errors"]["last_name"][0]
+    visit.prospect.refresh_from_db()
+    assert RLO not in visit.prospect.last_name and visit.prospect.consent_at is None
+
+
+def test_a_room_instruction_or_a_walk_in_with_a_direction_control_is_refused(
+    client: Client, agency: Agency, catalogues: list[object]
+) -> None:
+    advisor = UserFactory(role=Role.ADVISOR, agencies=[agency])
+    client.force_login(advisor)
+    walk_in = {**_walk_in(agency, uuid.uuid4()), "city": "Nantes\u2067"}
+    answer = client.post("/visites/nouvelle/", walk_in, **SYNC)
+    assert answer.status_code == 422 and "city" in answer.json()["errors"]
+    assert not Visit.objects.exists()
+
+    form = RoomsForm(
+        {"rooms-TOTAL": "1", "rooms-0-type": "kitchen", "rooms-0-instructions": f"a{RLO}b"},
+        room_types=[{"key": "kitchen", "tasks": []}],
+    )
+    assert not form.is_valid()
+    assert any("invisibles" in e for e in form.errors[0])
+
+
+def test_the_signature_place_and_signer_lose_their_direction_controls() -> None:
+    assert without_bidi_controls(f"Nan{RLO}tes\u200f") == "Nantes"
+    assert has_bidi_controls(["ok", f"x{RLO}"]) and not has_bidi_controls("Zoé-Gérard l'Aîné")
+
+
+# 8. Staff-edited text is never taken as HTML -----------------------------------------
+
+
+def test_a_help_text_is_shown_as_text_not_as_html() -> None:
+    class Form(forms.Form):
+        name = forms.CharField(help_text='<img src=x onerror="alert(1)">')
+
+    html = render_to_string("partials/field.html", {"field": Form()["name"]})
+    assert "<img" not in html and "&lt;img" in html

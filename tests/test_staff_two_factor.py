@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 
 import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.test import Client
 from django.urls import reverse
@@ -66,3 +68,36 @@ def test_it_keeps_the_admin_for_staff(
     assert response["Location"].startswith("/admin/login/")
     # The admin's own login form is replaced by ours (with two-factor).
     assert client.get(response["Location"])["Location"].startswith(reverse("account_login"))
+
+
+def _enrol(client: Client, staff: User) -> None:
+    """Sets up TOTP from the page the gate sends staff to, as a person would."""
+    setup = client.get(reverse("mfa_activate_totp"))
+    assert setup["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(setup["Location"], {"password": PASSWORD})
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200, page.get("Location")
+    secret = client.session["mfa.totp.secret"]
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert Authenticator.objects.filter(user=staff, type=Authenticator.Type.TOTP).exists()
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_it_lets_staff_who_opened_the_email_page_first_set_up_two_factor(
+    client: Client, staff: User
+) -> None:
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    # allauth's email page used to record the address as unverified, and allauth then
+    # refused to activate TOTP: the gate and allauth sent the person to and fro for ever.
+    client.get(reverse("account_email"))
+    assert client.get("/")["Location"] == reverse("mfa_activate_totp")
+    _enrol(client, staff)
+
+
+def test_it_lets_staff_with_an_unverified_address_left_over_set_up_two_factor(
+    client: Client, staff: User
+) -> None:
+    EmailAddress.objects.create(user=staff, email=staff.email, verified=False, primary=True)
+    client.post(reverse("account_login"), {"login": staff.email, "password": PASSWORD})
+    _enrol(client, staff)

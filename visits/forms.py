@@ -10,6 +10,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from nomad_web.text import BIDI_MESSAGE, BidiControlsRefused, has_bidi_controls
 from organisation.models import Agency, Role, User
 from visits.estimator import FREQUENCY_WEIGHTS
 from visits.models import Activity, Prospect
@@ -95,7 +96,7 @@ def from_answer(question: dict[str, Any], value: Any) -> Any:
     return value
 
 
-class QuestionsForm(forms.Form):
+class QuestionsForm(BidiControlsRefused, forms.Form):
     def __init__(
         self, *args: Any, questions: list[dict[str, Any]], partial: bool = False, **kwargs: Any
     ) -> None:
@@ -180,6 +181,8 @@ class RoomsForm:
             "tasks": {},
             "instructions": get("instructions")[:2000],
         }
+        if has_bidi_controls([room["label"], room["instructions"]]):
+            errors.append(str(BIDI_MESSAGE))
         if room_type is None:
             errors.append(str(_("Choose a room type.")))
             return room, errors, keys
@@ -293,7 +296,7 @@ class RoomsForm:
         return rows
 
 
-class ProspectForm(forms.ModelForm[Prospect]):
+class ProspectForm(BidiControlsRefused, forms.ModelForm[Prospect]):
     consent = forms.BooleanField(
         label=_("The prospect has read the text above and agrees to it."),
         required=True,
@@ -334,7 +337,7 @@ class ProspectForm(forms.ModelForm[Prospect]):
         return data
 
 
-class EstimateForm(forms.Form):
+class EstimateForm(BidiControlsRefused, forms.Form):
     proposed_minutes = forms.IntegerField(
         label=_("Proposed minutes per week"),
         required=False,
@@ -373,7 +376,7 @@ class StatusForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
 
-class WalkInForm(forms.Form):
+class WalkInForm(BidiControlsRefused, forms.Form):
     """A visit created on the spot for a prospect who was not in the agenda."""
 
     first_name = forms.CharField(label=_("First name"), max_length=100)

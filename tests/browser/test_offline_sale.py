@@ -553,7 +553,10 @@ CORRECTION_RACE = """async () => {
 
 
 def test_a_correction_never_lets_what_waited_for_the_refused_write_go_first(
-    page: Page, context: BrowserContext, live_server, advisor: User  # type: ignore[no-untyped-def]
+    page: Page,
+    context: BrowserContext,
+    live_server,
+    advisor: User,  # type: ignore[no-untyped-def]
 ) -> None:
     """Replacing a refused step by its correction: the quote that waited for the refused
     one waits, at every moment, for it or for the correction; a replay running meanwhile
