@@ -5,12 +5,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from announcements.selectors import announcements_pending
+from announcements.selectors import announcements_pending_list
 
 
 def pending_announcements(request: HttpRequest) -> dict[str, Any]:
     return {
         "pending_announcements": SimpleLazyObject(
-            lambda: list(announcements_pending(user=request.user)[:5])
+            lambda: announcements_pending_list(user=request.user, limit=5)
         )
     }

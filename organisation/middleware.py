@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nomad_web.http import SYNC_HEADER
+from nomad_web.request_cache import cached
 from organisation.models import AccessEvent
 from organisation.oidc import BACKEND_PATH
 from organisation.scoping import OutOfScope
@@ -24,6 +25,17 @@ from organisation.signals import SESSION_LAST_SEEN, SESSION_LOGIN_AT
 _ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/i18n/", "/media/")
 # Storing the last activity on every request would write the session every time.
 _LAST_SEEN_RESOLUTION = 60
+
+
+def _has_totp(user_id: int) -> bool:
+    """Cached per person; adding or removing an authenticator invalidates it."""
+    return cached(
+        f"mfa:{user_id}",
+        "totp",
+        lambda: Authenticator.objects.filter(
+            user_id=user_id, type=Authenticator.Type.TOTP
+        ).exists(),
+    )
 
 
 class StaffTwoFactorMiddleware:
@@ -46,7 +58,7 @@ class StaffTwoFactorMiddleware:
                 settings.OIDC_STAFF_MFA_FROM_PROVIDER
                 and request.session.get(BACKEND_SESSION_KEY) == BACKEND_PATH
             )
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+            and not _has_totp(user.pk)
         ):
             messages.info(
                 request,

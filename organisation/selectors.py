@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nomad_web.request_cache import cached
 from organisation.models import Agency, Brand, Role, User
 
 if TYPE_CHECKING:
@@ -12,12 +13,20 @@ if TYPE_CHECKING:
 
 
 def brand_for_user(*, user: User | AnonymousUser) -> Brand | None:
-    """The brand whose colours and logo the person sees: that of their first agency."""
+    """The brand whose colours and logo the person sees: that of their first agency.
+
+    Cached per person; any change to a brand, an agency or a membership invalidates it.
+    """
     if not user.is_authenticated:
         return None
-    agency = Agency.objects.filter(memberships__user=user).select_related("brand").order_by("pk")
-    first = agency.first()
-    return first.brand if first else None
+    user_id = user.pk
+
+    def compute() -> Brand | None:
+        agencies = Agency.objects.filter(memberships__user_id=user_id)
+        first = agencies.select_related("brand").order_by("pk").first()
+        return first.brand if first else None
+
+    return cached("organisation", f"brand:{user_id}", compute)
 
 
 def advisors_of_agency(*, agency: Agency) -> QuerySet[User]:

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import models
 
 from integrations.events import ACCESS_CODE_KEYS
+from nomad_web.request_cache import cached
 from organisation.models import User
 from privacy.models import AuditEntry
 
@@ -24,8 +25,12 @@ def sensitive_keys() -> frozenset[str]:
     """Door and alarm codes, and any question the catalogue flags as sensitive."""
     from visits.models import Question
 
-    flagged = Question.objects.filter(sensitive=True).values_list("key", flat=True)
-    return ACCESS_CODE_KEYS | frozenset(flagged)
+    flagged = cached(
+        "catalogue",
+        "sensitive_keys",
+        lambda: frozenset(Question.objects.filter(sensitive=True).values_list("key", flat=True)),
+    )
+    return ACCESS_CODE_KEYS | flagged
 
 
 def _plain(value: Any) -> Any:

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nomad_web.request_cache import legal_changed
 from quotes.models import (
     ActivityPrice,
     Contract,
@@ -71,6 +72,7 @@ class LegalTextAdmin(admin.ModelAdmin[LegalText]):
     @admin.action(description=_("Publish the selected versions"))
     def publish(self, request: HttpRequest, queryset: QuerySet[LegalText]) -> None:
         count = queryset.filter(published_at__isnull=True).update(published_at=timezone.now())
+        legal_changed()  # update() sends no signal: the cached current texts are stale
         messages.success(request, _("%(count)d version(s) published.") % {"count": count})
 
 

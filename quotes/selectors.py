@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from nomad_web.request_cache import cached
 from organisation.models import Agency
 from quotes.models import LegalText, PriceList, Quote, QuoteStatus
 from visits.models import Visit
@@ -28,11 +29,15 @@ def price_list_in_force(*, agency: Agency, on: date) -> PriceList | None:
 
 
 def legal_text_current(*, kind: str) -> LegalText | None:
-    """The latest published version of a legal text."""
-    return (
-        LegalText.objects.filter(kind=kind, published_at__isnull=False)
-        .order_by("-published_at", "-pk")
-        .first()
+    """The latest published version of a legal text (cached until a legal text changes)."""
+    return cached(
+        "legal",
+        f"current:{kind}",
+        lambda: (
+            LegalText.objects.filter(kind=kind, published_at__isnull=False)
+            .order_by("-published_at", "-pk")
+            .first()
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from nomad_web.request_cache import cached, catalogue_changed
 from organisation.models import User
 from visits.default_catalogue import DEFAULT_CATALOGUES
 from visits.models import (
@@ -128,11 +129,15 @@ def _serialise(version: CatalogueVersion) -> dict[str, Any]:
 
 
 def catalogue_current(*, activity: str) -> CatalogueVersion | None:
-    """The latest published version of an activity's catalogue."""
-    return (
-        CatalogueVersion.objects.filter(activity=activity, status=CatalogueStatus.PUBLISHED)
-        .order_by("-number")
-        .first()
+    """The latest published version of an activity's catalogue (cached until one changes)."""
+    return cached(
+        "catalogue",
+        f"current:{activity}",
+        lambda: (
+            CatalogueVersion.objects.filter(activity=activity, status=CatalogueStatus.PUBLISHED)
+            .order_by("-number")
+            .first()
+        ),
     )
 
 
@@ -257,6 +262,7 @@ def _create(
         Norm(version=version, key=k, value=Decimal(v), unit=u, label_fr=fr, label_en=en)
         for k, v, u, fr, en in rows
     )
+    catalogue_changed()  # bulk_create sends no signal (questions flagged sensitive)
     return version
 
 

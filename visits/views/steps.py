@@ -326,10 +326,13 @@ def _save(page: StepPage, ctx: WriteContext) -> Outcome:
 
 def _consent_text(version: str) -> LegalText | None:
     """The published consent text the page showed, else the current one."""
+    current = legal_text_current(kind=LegalTextKind.CONSENT)
+    if current is not None and current.version == version:
+        return current  # the usual case: no query
     shown = LegalText.objects.filter(
         kind=LegalTextKind.CONSENT, version=version, published_at__isnull=False
     ).first()
-    return shown or legal_text_current(kind=LegalTextKind.CONSENT)
+    return shown or current
 
 
 def _save_questions(page: StepPage, data: QueryDict, ctx: WriteContext) -> Outcome:
