@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Before staticfiles: its runserver (replies sent without a 40 ms delay) is the one run.
+    "nomad_web.devserver",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",

@@ -62,6 +62,26 @@ async function refreshIndicator() {
   await decorateVisits();
 }
 
+// One refresh at a time for the channel's messages: one that comes during a refresh asks
+// for one more after it (which shows it and any other that came meanwhile), instead of
+// refreshes piling up, each reading the whole queue.
+let refreshing = null;
+let refreshAgain = false;
+
+function refreshSoon() {
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      refreshAgain = false;
+      await refreshIndicator().catch(() => {});
+    } while (refreshAgain);
+  })().finally(() => { refreshing = null; });
+  return refreshing;
+}
+
 let pendingPanel = null;
 
 function togglePanel(panel, opener) {
@@ -74,9 +94,11 @@ function togglePanel(panel, opener) {
 }
 
 async function decorateVisits() {
+  const badges = document.querySelectorAll("[data-visit-badges]");
+  if (!badges.length) return; // a page without a visit list: nothing to read
   const prepared = await preparedVisits();
   const waiting = await records();
-  for (const el of document.querySelectorAll("[data-visit-badges]")) {
+  for (const el of badges) {
     const id = visitKey(el.dataset.visitBadges);
     el.replaceChildren();
     const add = (text, cls) => {
@@ -193,7 +215,7 @@ async function start() {
   window.addEventListener("online", sync);
   window.addEventListener("offline", refreshIndicator);
   try {
-    new BroadcastChannel("nomad-sync").onmessage = refreshIndicator;
+    new BroadcastChannel("nomad-sync").onmessage = refreshSoon;
   } catch (e) { /* older browsers: the indicator refreshes on the next event */ }
   if (document.body.dataset.authenticated) {
     initWalkInForm();

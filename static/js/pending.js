@@ -82,7 +82,22 @@ export function initPending() {
     event.target.disabled = false;
     await draw(box);
   });
-  const redraw = () => { if (!box.closest("[hidden]")) draw(box); };
+  // One drawing at a time: a message during one asks for one more after it.
+  let drawing = null;
+  let again = false;
+  const redraw = () => {
+    if (box.closest("[hidden]")) return;
+    if (drawing) {
+      again = true;
+      return;
+    }
+    drawing = (async () => {
+      do {
+        again = false;
+        await draw(box).catch(() => {});
+      } while (again && !box.closest("[hidden]"));
+    })().finally(() => { drawing = null; });
+  };
   try {
     new BroadcastChannel("nomad-sync").addEventListener("message", redraw);
   } catch (e) { /* the list redraws when it is opened again */ }

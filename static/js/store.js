@@ -63,6 +63,24 @@ export async function tx(store, mode, work) {
   });
 }
 
+// Several stores written in one transaction: all of it or nothing, and one commit instead
+// of one per write. work(stores, done) gets the object stores by name.
+export async function txMany(names, work) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    const transaction = db.transaction(names, "readwrite");
+    const stores = Object.fromEntries(names.map((name) => [name, transaction.objectStore(name)]));
+    let result;
+    Promise.resolve(work(stores, done)).then((value) => { result = value; }, (error) => {
+      try { transaction.abort(); } catch (e) { /* already finished */ }
+      reject(error);
+    });
+    transaction.oncomplete = () => resolve(result);
+    transaction.onerror = () => reject(transaction.error);
+    transaction.onabort = () => reject(transaction.error || new Error("aborted"));
+  });
+}
+
 export const put = (store, value) => tx(store, "readwrite", (s, d) => d(s.put(value)));
 export const get = (store, key) => tx(store, "readonly", (s, d) => d(s.get(key)));
 export const del = (store, key) => tx(store, "readwrite", (s, d) => d(s.delete(key)));

@@ -1,6 +1,6 @@
 // The offline queue: every step submit is written here first, then sent. A record leaves
 // the queue only after a 2xx. Used by the pages and by the service worker.
-import { all, allBy, del, get, getMeta, put, setMeta, tx } from "./store.js";
+import { all, allBy, del, getMeta, put, setMeta, tx, txMany } from "./store.js";
 
 const MAX_BACKOFF_MS = 60000;
 const SERVER_ERROR_AFTER = 5; // failed sends of one record before it is shown as a server error
@@ -99,13 +99,6 @@ export function waitingFor(record, list) {
   return (record.dependsOn || []).map((id) => present.get(id)).filter(Boolean);
 }
 
-// Whether a write it depends on is still on the tablet (read one by one: cheap with a
-// long queue, where reading the whole queue for each write is not).
-async function stillWaiting(record) {
-  for (const id of record.dependsOn || []) if (await get("outbox", id)) return true;
-  return false;
-}
-
 export async function records() {
   return (await all("outbox")).sort((a, b) => a.seq - b.seq);
 }
@@ -130,11 +123,32 @@ export async function status() {
   };
 }
 
-function notify() {
-  // Pages listen to this channel to refresh the sync indicator.
+// Pages listen to this channel to refresh the sync indicator, and each refresh reads the
+// outbox: a replay says "changed" at most every NOTIFY_EVERY_MS (the last change is always
+// said, at the end of that interval), and once more, at once, when it ends. Without that,
+// n writes replayed made 2n refreshes, each reading the n records.
+const NOTIFY_EVERY_MS = 100;
+let channel = null;
+let notifiedAt = 0;
+let notifyTimer = null;
+
+function post() {
+  clearTimeout(notifyTimer);
+  notifyTimer = null;
+  notifiedAt = Date.now();
   try {
-    new BroadcastChannel("nomad-sync").postMessage("changed");
+    channel = channel || new BroadcastChannel("nomad-sync");
+    channel.postMessage("changed");
   } catch (e) { /* no channel support: the next page load shows the state */ }
+}
+
+function notify({ now = false } = {}) {
+  if (now) return post();
+  if (notifyTimer) return undefined; // a message is already due: it will say this change too
+  const wait = notifiedAt + NOTIFY_EVERY_MS - Date.now();
+  if (wait <= 0) post();
+  else notifyTimer = setTimeout(post, wait);
+  return undefined;
 }
 
 async function csrfToken() {
@@ -161,12 +175,16 @@ export async function send(record, token, device) {
 // What one answer does to its record; returns false when the replay must stop.
 export async function settle(record, { status, data }) {
   if (status >= 200 && status < 300) {
-    // What the server made of a sale's write (its number, its documents) stays readable.
-    if (record.kind) await put("results", { id: record.id, visitId: record.visitId, kind: record.kind, data, at: new Date().toISOString() });
-    await del("outbox", record.id);
-    await setMeta("lastSuccess", new Date().toISOString());
-    await setMeta("needsLogin", false);
-    await setMeta("slowNetwork", 0);
+    // One transaction: the record leaves the queue together with what its answer says.
+    const now = new Date().toISOString();
+    await txMany(record.kind ? ["results", "outbox", "meta"] : ["outbox", "meta"], (stores, done) => {
+      // What the server made of a sale's write (its number, its documents) stays readable.
+      if (record.kind) stores.results.put({ id: record.id, visitId: record.visitId, kind: record.kind, data, at: now });
+      stores.outbox.delete(record.id);
+      stores.meta.put({ key: "lastSuccess", value: now });
+      stores.meta.put({ key: "needsLogin", value: false });
+      return done(stores.meta.put({ key: "slowNetwork", value: 0 }));
+    });
     return true;
   }
   if (status === 409) {
@@ -175,8 +193,10 @@ export async function settle(record, { status, data }) {
     return true;
   }
   if (status === 422 || status === 400) {
-    await put("outbox", { ...record, state: STATES.REJECTED, message: data.message || "", errors: data.errors || {} });
-    await setMeta("lastError", data.message || `HTTP ${status}`);
+    await txMany(["outbox", "meta"], (stores, done) => {
+      stores.outbox.put({ ...record, state: STATES.REJECTED, message: data.message || "", errors: data.errors || {} });
+      return done(stores.meta.put({ key: "lastError", value: data.message || `HTTP ${status}` }));
+    });
     return true;
   }
   if (status === 401 || status === 403) {
@@ -188,8 +208,10 @@ export async function settle(record, { status, data }) {
   // The server failed on this very record again and again: say so; it is still kept and
   // retried, but only its own visit's later writes wait behind it.
   const serverError = status >= 500 && attempts >= SERVER_ERROR_AFTER;
-  await put("outbox", { ...record, attempts, serverError, nextAttemptAt: Date.now() + delay });
-  await setMeta("lastError", `HTTP ${status}`);
+  await txMany(["outbox", "meta"], (stores, done) => {
+    stores.outbox.put({ ...record, attempts, serverError, nextAttemptAt: Date.now() + delay });
+    return done(stores.meta.put({ key: "lastError", value: `HTTP ${status}` }));
+  });
   return status >= 500 ? "visit" : false;
 }
 
@@ -243,6 +265,25 @@ function withoutMark(record) {
   return copy;
 }
 
+// The replay's next write, read again and marked "sending" in one transaction (nothing
+// can change it between the check and the mark): {record} to send it, {hold} when it
+// waits for its backoff (its visit's later writes wait too), {} to pass it over (gone,
+// no longer pending, its visit held, or a write it depends on still on the tablet).
+function claim(id, held, due) {
+  return txMany(["outbox"], async ({ outbox }, done) => {
+    const stored = await done(outbox.get(id));
+    if (!stored || stored.state !== STATES.PENDING) return {};
+    const record = withoutMark(stored);
+    if (held.has(record.visitId)) return {};
+    if (!due(record)) return { hold: record.visitId };
+    // Never before what it depends on has been accepted; the others go on meanwhile. (Read
+    // one by one: cheap with a long queue, where reading the whole queue each time is not.)
+    for (const parent of record.dependsOn || []) if (await done(outbox.get(parent))) return {};
+    outbox.put({ ...record, sendingSince: Date.now() });
+    return { record };
+  });
+}
+
 // The write the replay sends first: the oldest that is due, not held behind an earlier
 // write of its visit waiting for its backoff, and not waiting for another write.
 function nextToSend(pending, everything, due) {
@@ -280,24 +321,17 @@ async function replayLocked(force) {
       if (first) await settle(withoutMark(first), { status: 0, data: {} });
       await setMeta("lastError", String(error.message || error));
     }
-    notify();
+    notify({ now: true });
     return;
   }
   // Oldest first. A record waiting for its backoff holds back the later writes of its own
   // visit (they may change the same answers), not the other visits'.
   const held = new Set();
   for (const stale of pending) {
-    const stored = await get("outbox", stale.id);
-    if (!stored || stored.state !== STATES.PENDING) continue;
-    const record = withoutMark(stored);
-    if (held.has(record.visitId)) continue;
-    if (!due(record)) {
-      held.add(record.visitId);
-      continue;
-    }
-    // Never before what it depends on has been accepted; the others go on meanwhile.
-    if (await stillWaiting(record)) continue;
-    await markSending(record);
+    const { record, hold } = await claim(stale.id, held, due);
+    if (hold !== undefined) held.add(hold);
+    if (!record) continue;
+    notify();
     let answer;
     try {
       answer = await send(record, token, device);
@@ -309,6 +343,7 @@ async function replayLocked(force) {
     if (goOn === "visit") held.add(record.visitId);
     else if (!goOn) break;
   }
+  notify({ now: true }); // the replay is over: the pages show where it ended at once
 }
 
 // wait: queue behind a replay already running (a submit the advisor waits for);

@@ -8,8 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test.testcases import LiveServerThread
 
+from nomad_web.devserver.nodelay import NoDelayThreadedWSGIServer
 from tests.oidc.server import TestProvider
+
+# The live server answers without the 40 ms delayed-ACK wait on each kept-alive request,
+# as gunicorn does in production (see nomad_web.devserver.nodelay).
+LiveServerThread.server_class = NoDelayThreadedWSGIServer
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"

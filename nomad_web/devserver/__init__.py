@@ -1,0 +1,1 @@
+"""The development server as the project runs it (``manage.py runserver``)."""
