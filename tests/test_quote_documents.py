@@ -200,8 +200,30 @@ def test_it_prints_the_tablet_reference_beside_the_number(issued: Quote) -> None
 
     issued.document_model["references"]["device_reference"] = "MN-T07-000009"
     html = document_html(quote=issued, kind="quote")
-    assert f"Devis n° {issued.number}</strong> · réf. tablette MN-T07-000009" in html
+    assert (
+        f'Devis n° <span class="ref">{issued.number}</span></strong>'
+        ' · réf. tablette <span class="ref">MN-T07-000009</span>'
+    ) in html
     # Not yet numbered (made offline, not synchronised): the tablet's reference, and why.
     offline = model_html(kind="quote", model=issued.document_model, extras={"number": ""})
-    assert "Devis réf. tablette MN-T07-000009" in offline
+    assert 'Devis réf. tablette <span class="ref">MN-T07-000009</span>' in offline
     assert "Numéro définitif attribué à la synchronisation" in offline
+
+
+def test_a_long_reference_is_never_cut_at_its_hyphens(issued: Quote, tmp_path: Path) -> None:
+    """A long brand prefix and a tablet reference make the heading wrap: it wraps
+    between words, never inside a reference (pdftotext would then lose the hyphen)."""
+    from quotes.documents import document_html, document_pdf
+
+    reference = "B12123456789012-TWXM2BEDV-0001"
+    issued.document_model["references"]["device_reference"] = reference
+    issued.save()
+    contract_create(quote=issued, user=None, early_start_requested=False)
+    for kind in ("quote", "contract"):
+        pdf, _pages = document_pdf(html=document_html(quote=issued, kind=kind))
+        path = tmp_path / f"{kind}.pdf"
+        path.write_bytes(pdf)
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert reference in text, kind
