@@ -10,7 +10,13 @@ concurrent users for ``BENCH_LOAD_SECONDS`` (default 20) per page:
 * the manager dashboard.
 
 p50/p95/p99 latency and throughput per page, and each page's p95 over bare Django's
-p95 (aim: within 3x). Database: see ``bench/_server.py`` (a fresh one unless
+p95 (aim: within 3x).
+
+Then the scale-out figures: the visit step (GET then POST, the advisor's work) again
+with 1, 2 and 4 workers (``BENCH_LOAD_SCALING``), the throughput of each, and from the
+2-worker figure how many such nodes the peak season needs: ``BENCH_PEAK_ADVISORS``
+(3,000) advisors each posting one step a minute, each POST followed by the GET of the
+next step. Database: see ``bench/_server.py`` (a fresh one unless
 ``DATABASE_URL`` is given). The client shares the machine's CPUs with the server, so the
 figures are a floor of what the server does alone.
 """
@@ -18,6 +24,7 @@ figures are a floor of what the server does alone.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import re
 import time
@@ -35,6 +42,8 @@ from _server import bench_database, gunicorn, prepare, production_env
 USERS = int(os.environ.get("BENCH_LOAD_USERS", "20"))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "20"))
 STEP = "instructions"
+SCALING = [int(w) for w in os.environ.get("BENCH_LOAD_SCALING", "1,2,4").split(",") if w]
+PEAK_ADVISORS = int(os.environ.get("BENCH_PEAK_ADVISORS", "3000"))
 
 
 class FormFields(HTMLParser):
@@ -277,9 +286,38 @@ def main() -> None:
                 p95 = report(phase, bare_p95)
                 if bare_p95 is None:
                     bare_p95 = p95
+        scaling(env, visits, advisors)  # after the 2-worker server above has stopped
         from django.db import connections
 
         connections.close_all()
+
+
+def scaling(env: dict[str, str], visits: list[int], advisors: list[dict[str, str]]) -> None:
+    """Step GET+POST pairs a second with 1, 2, 4 workers, and the nodes the peak needs."""
+    pairs: dict[int, float] = {}
+    for workers in SCALING:
+        with gunicorn(env, workers=workers) as base:
+            label = f"visit step, {workers} worker{'s' if workers > 1 else ''}"
+            print(f"  == {label}", flush=True)
+            phase = asyncio.run(run_phase(base, label, step_get_post(visits), advisors, SECONDS))
+        elapsed = phase.timings["_elapsed"][0]
+        pairs[workers] = len(phase.timings.get("visit step POST", [])) / elapsed
+        record(f"load.scaling.{workers}_workers", pairs[workers], "step GET+POST/s")
+    for workers in SCALING:
+        if workers != SCALING[0] and pairs[SCALING[0]]:
+            record(
+                f"load.scaling.{workers}_workers_over_{SCALING[0]}",
+                pairs[workers] / pairs[SCALING[0]],
+                "x",
+                f"{SCALING[0]} worker(s), same run; {os.cpu_count()} CPUs shared with the client",
+            )
+    node = pairs.get(2)
+    if node:
+        needed = PEAK_ADVISORS / 60  # one step a minute each, a GET and a POST
+        advisors_text = f"{PEAK_ADVISORS} advisors"
+        record("load.peak.step_pairs_needed", needed, "step GET+POST/s", advisors_text)
+        record("load.peak.share_of_one_2_worker_node", needed / node, "x")
+        record("load.peak.nodes_2_workers", float(math.ceil(needed / node)), "nodes")
 
 
 if __name__ == "__main__":
