@@ -201,12 +201,12 @@ def test_it_prints_the_tablet_reference_beside_the_number(issued: Quote) -> None
     issued.document_model["references"]["device_reference"] = "MN-T07-000009"
     html = document_html(quote=issued, kind="quote")
     assert (
-        f'Devis n° <span class="ref">{issued.number}</span></strong>'
-        ' · réf. tablette <span class="ref">MN-T07-000009</span>'
+        f'Devis n° <span class="ref-id">{issued.number}</span></strong>'
+        ' · réf. tablette <span class="ref-id">MN-T07-000009</span>'
     ) in html
     # Not yet numbered (made offline, not synchronised): the tablet's reference, and why.
     offline = model_html(kind="quote", model=issued.document_model, extras={"number": ""})
-    assert 'Devis réf. tablette <span class="ref">MN-T07-000009</span>' in offline
+    assert 'Devis réf. tablette <span class="ref-id">MN-T07-000009</span>' in offline
     assert "Numéro définitif attribué à la synchronisation" in offline
 
 
