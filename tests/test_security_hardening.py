@@ -40,6 +40,7 @@ from tests.factories import (
     make_visit_ready_to_quote,
 )
 from tests.test_signature_onsite import form, url
+from tests.test_walk_in_offline import _walk_in
 from visits.catalogue import catalogue_current
 from visits.forms import RoomsForm
 from visits.models import Prospect, Visit
@@ -177,20 +178,6 @@ def test_the_tablet_gets_a_clear_422_for_a_huge_signature(client: Client) -> Non
 
 
 # 3. Walk-in ids never reveal another agency's visit -----------------------------------
-
-
-def _walk_in(agency: Agency, visit_id: uuid.UUID) -> dict[str, object]:
-    return {
-        "client_uuid": str(visit_id),
-        "first_name": "Jeanne",
-        "last_name": "Martin",
-        "address": "3 rue des Lilas",
-        "postal_code": "44000",
-        "city": "Nantes",
-        "scheduled_at": "2026-12-01T10:00",
-        "activities": ["housekeeping"],
-        "agency": str(agency.pk),
-    }
 
 
 def test_a_walk_in_with_another_agencys_visit_id_learns_nothing_of_it(
@@ -393,7 +380,7 @@ def test_a_room_instruction_or_a_walk_in_with_a_direction_control_is_refused(
 ) -> None:
     advisor = UserFactory(role=Role.ADVISOR, agencies=[agency])
     client.force_login(advisor)
-    walk_in = {**_walk_in(agency, uuid.uuid4()), "city": "Nantes\u2067"}
+    walk_in = _walk_in(agency, uuid.uuid4(), city="Nantes\u2067")
     answer = client.post("/visites/nouvelle/", walk_in, **SYNC)
     assert answer.status_code == 422 and "city" in answer.json()["errors"]
     assert not Visit.objects.exists()
