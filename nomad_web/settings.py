@@ -126,6 +126,7 @@ TEMPLATES = [
                 "organisation.context_processors.sign_in",
                 "announcements.context_processors.pending_announcements",
                 "privacy.context_processors.offline_limits",
+                "nomad_web.context_processors.page_texts",
             ],
         },
     },

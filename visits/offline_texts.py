@@ -3,10 +3,9 @@ shared by the pending page and the panel under the sync indicator."""
 
 from __future__ import annotations
 
-import json
-
 from django.utils.translation import gettext as _
 
+from nomad_web.page_texts import once_per_language
 from visits.steps import STEPS
 
 
@@ -36,5 +35,4 @@ def pending_texts() -> dict[str, object]:
     }
 
 
-def pending_texts_json() -> str:
-    return json.dumps(pending_texts())
+pending_texts_json = once_per_language(pending_texts)

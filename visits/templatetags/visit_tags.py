@@ -5,8 +5,11 @@ from typing import Any
 from django import template
 from django.forms import BoundField
 from django.utils.formats import number_format
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from visits.forms import ROOM_FREQUENCIES
 from visits.steps import localised
 
 register = template.Library()
@@ -55,3 +58,20 @@ def answer_display(value: Any, question: dict[str, Any]) -> str:
 @register.filter
 def label(item: dict[str, Any]) -> str:
     return localised(item)
+
+
+@register.simple_tag
+def frequency_options(selected: str) -> SafeString:
+    """The ``<option>`` list of a room task's frequency, ``selected`` chosen.
+
+    Built here rather than with a template loop: a room has a dozen tasks, a page up to
+    forty rooms plus one template per room type, and the loop was most of the page's time.
+    """
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, " selected" if value == selected else "", text)
+            for value, text in ROOM_FREQUENCIES
+        ),
+    )

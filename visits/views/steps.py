@@ -25,13 +25,13 @@ from quotes.models import LegalText, LegalTextKind
 from quotes.selectors import legal_text_current
 from visits.forms import (
     META_FIELDS,
-    ROOM_FREQUENCIES,
     EstimateForm,
     ProspectForm,
     QuestionsForm,
     RoomsForm,
     from_answer,
 )
+from visits.fragments import room_templates_html
 from visits.models import Conflict, Prospect, Visit
 from visits.models.visit import PROSPECT_FIELDS
 from visits.services import (
@@ -176,7 +176,9 @@ class StepPage:
             "sections": sections,
             "rooms": rooms,
             "room_types": room_types_of(catalogues=self.catalogues),
-            "room_frequencies": ROOM_FREQUENCIES,
+            "room_templates": (
+                room_templates_html(catalogues=self.catalogues, rooms=rooms) if rooms else ""
+            ),
         }
 
     def _estimate_context(self, form: EstimateForm | None) -> dict[str, Any]:
