@@ -7,6 +7,7 @@ volume data yet: ``BENCH_VISITS`` visits, default 20,000 so that ``make bench`` 
 short; ``BENCH_VISITS=250000`` is the group scale (a few minutes of seeding). Then
 measures in process with Django's test client:
 
+* the rebuild of the dashboard's summary table (what Celery beat runs every 5 minutes);
 * the dashboard page for one agency (its manager) and for all agencies (staff), p50
   and p95 over ``RUNS`` requests;
 * the visit list (first page) for the same two people;
@@ -54,7 +55,16 @@ def measure() -> None:
         # database without them gets poor query plans (seconds, not milliseconds).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    # The summary table, as Celery beat keeps it (dashboard/summaries.py), then its
+    # statistics (autovacuum would gather them later).
+    from dashboard.summaries import summaries_refresh
+
+    state = summaries_refresh()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE dashboard_monthlyfigures")
     total = Visit.objects.count()
+    record(f"dashboard.summary rebuild ({total:,} visits).time", state.seconds, "s")
+    record(f"dashboard.summary rebuild ({total:,} visits).rows", state.rows, "rows")
     scale = f"{total:,} visits, {Agency.objects.count()} agencies"
     print(f"  data: {scale}")
 

@@ -13,7 +13,10 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from organisation.models import Agency, Brand, Role, User
@@ -46,6 +49,31 @@ def default_period(today: date | None = None) -> tuple[date, date]:
     return date(year, month, 1), today
 
 
+class QuickSelect(forms.Select):
+    """A ``<select>`` drawn in Python rather than with a template per option.
+
+    Head office's agency list holds the network's 630 agencies: through Django's option
+    template it took a third of the page's time (100 ms). Same markup, same escaping.
+    """
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        context = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for _group, group_options, _index in context["optgroups"]
+                for option in group_options
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}</select>', context["name"], flatatt(context["attrs"]), options
+        )
+
+
 @dataclass(frozen=True)
 class DashboardFilters:
     """The validated filters; ``None`` means "all that the person may see"."""
@@ -76,18 +104,21 @@ class DashboardFilterForm(forms.Form):
         queryset=Brand.objects.none(),
         required=False,
         empty_label=_("All brands"),
+        widget=QuickSelect,
     )
     agency = forms.ModelChoiceField(
         label=_("Agency"),
         queryset=Agency.objects.none(),
         required=False,
         empty_label=_("All agencies"),
+        widget=QuickSelect,
     )
     advisor = forms.ModelChoiceField(
         label=_("Advisor"),
         queryset=User.objects.none(),
         required=False,
         empty_label=_("All advisors"),
+        widget=QuickSelect,
     )
     activity = forms.ChoiceField(
         label=_("Activity"),

@@ -8,7 +8,7 @@ labels (SVG text); tables in the templates are localised by Django.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import formats
@@ -70,6 +70,8 @@ class Dashboard:
     conflicts: selectors.ShortList
     documents_waiting: selectors.ShortList
     bus: BusHealth
+    #: When the summary table that gave the whole months was rebuilt (None: all live).
+    summarised_at: datetime | None
 
     @property
     def texts(self) -> dict[str, str]:
@@ -86,11 +88,12 @@ def month_label(month: Any) -> str:
 
 
 def dashboard_build(*, user: User, filters: DashboardFilters) -> Dashboard:
-    overview = selectors.visit_overview(user=user, filters=filters)
+    sources = selectors.sources_for(filters)
+    overview = selectors.visit_overview(user=user, filters=filters, sources=sources)
     status_rows = [(str(s.label), overview.by_status[s.value]) for s in VisitStatus]
     activity_rows = [(str(a.label), overview.by_activity[a.value]) for a in Activity]
-    adoption = selectors.adoption_by_month(user=user, filters=filters)
-    advisors = selectors.advisor_figures(user=user, filters=filters)
+    adoption = selectors.adoption_by_month(user=user, filters=filters, sources=sources)
+    advisors = selectors.advisor_figures(user=user, filters=filters, sources=sources)
     number = formats.number_format
     return Dashboard(
         overview=overview,
@@ -129,9 +132,10 @@ def dashboard_build(*, user: User, filters: DashboardFilters) -> Dashboard:
             ],
             css=HOURS_SERIES_CSS,
         ),
-        delays=selectors.delays(user=user, filters=filters),
+        delays=selectors.delays(user=user, filters=filters, sources=sources),
         quotes=selectors.quotes_expiring(user=user, filters=filters),
         conflicts=selectors.conflicts_waiting(user=user, filters=filters),
         documents_waiting=selectors.documents_waiting(user=user, filters=filters),
         bus=bus_health(),
+        summarised_at=sources.refreshed_at,
     )

@@ -1,9 +1,16 @@
-"""Every figure of the dashboard, each one aggregate query in the database.
+"""Every figure of the dashboard, from aggregate queries in the database.
 
 Nothing here loops over visits in Python: a figure is a ``COUNT``/``SUM`` with filters,
 grouped where needed, so the number of queries a page makes does not depend on the
 amount of data (tests assert it). Every query starts from ``for_user``: a manager's
 figures are those of their agencies, staff see the whole network.
+
+A period's figures come from two places (``dashboard.summaries.period_sources``): its
+whole months from the summary table ``MonthlyFigures`` when it holds them, the days
+around them (the current month, a period starting mid-month) from the visits, quotes and
+contracts. The two are added up; the expressions are those of ``dashboard.figures``, the
+same the summary table is built with, so the sum equals the figure computed from the
+source tables alone (a test compares them).
 
 Definitions (the issue left them open; they are written here once):
 
@@ -19,68 +26,29 @@ Definitions (the issue left them open; they are written here once):
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
-from django.db.models import (
-    Aggregate,
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Q,
-    QuerySet,
-    Sum,
-    Value,
-)
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
-from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from dashboard import figures
 from dashboard.filters import DashboardFilters, period_bounds
+from dashboard.models import ALL_ACTIVITIES, MonthlyFigures
+from dashboard.summaries import Sources, period_sources
 from nomad_web.sweeps import signed_without_documents
 from organisation.models import User
 from quotes.models import Contract, Quote, QuoteStatus
-from visits.models import Activity, Channel, Conflict, Visit, VisitStatus
+from visits.models import Activity, Conflict, Visit, VisitStatus
 
-#: Most quotes carry one line per activity; three covers every activity priced today.
-MAX_QUOTE_LINES = 3
 #: How many advisors the per-advisor panels show (the busiest first).
 TOP_ADVISORS = 15
 #: How many rows the short lists (expiring quotes, open conflicts) show.
 SHORT_LIST = 10
-#: When the service really started, as the back office reports it (integrations).
-SERVICE_START_FIELD = "quote__visit__service_started_at"
-
-
-class Median(Aggregate):
-    """PostgreSQL's ``percentile_cont(0.5)``; works on numbers and on intervals."""
-
-    function = "percentile_cont"
-    name = "Median"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    allow_distinct = False
-
-
-def _aware(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _activity_q(activity: str, prefix: str = "") -> Q:
-    """Rows whose ``activities`` list holds ``activity``.
-
-    PostgreSQL answers ``@>`` on jsonb; SQLite has no JSON containment, so there the
-    list's text is matched with its quotes (``"gardening"``), which only the element
-    itself can match.
-    """
-    field = f"{prefix}activities"
-    if connection.features.supports_json_field_contains:
-        return Q(**{f"{field}__contains": [activity]})
-    return Q(**{f"{field}__icontains": f'"{activity}"'})
 
 
 def _scope(queryset: QuerySet[Any], filters: DashboardFilters, prefix: str = "") -> QuerySet[Any]:
@@ -92,35 +60,71 @@ def _scope(queryset: QuerySet[Any], filters: DashboardFilters, prefix: str = "")
     if filters.advisor is not None:
         queryset = queryset.filter(**{f"{prefix}advisor": filters.advisor})
     if filters.activity:
-        queryset = queryset.filter(_activity_q(filters.activity, prefix))
+        queryset = queryset.filter(figures.activity_q(filters.activity, prefix))
     return queryset
 
 
-def visits_for(*, user: User, filters: DashboardFilters) -> QuerySet[Visit]:
-    """The visits of the period that the person may see, filtered."""
-    start, end = period_bounds(filters)
-    visits = Visit.objects.for_user(user).filter(
-        scheduled_at__gte=_aware(start), scheduled_at__lt=_aware(end)
-    )
-    return _scope(visits, filters)
+def sources_for(filters: DashboardFilters) -> Sources:
+    return period_sources(*period_bounds(filters))
 
 
-def signed_contracts_for(*, user: User, filters: DashboardFilters) -> QuerySet[Contract]:
+def visits_for(
+    *, user: User, filters: DashboardFilters, days: list[tuple[date, date]] | None = None
+) -> QuerySet[Visit]:
+    """The visits of the period (or of ``days``) that the person may see, filtered."""
+    days = [period_bounds(filters)] if days is None else days
+    return _scope(Visit.objects.for_user(user).filter(figures.days_q(days)), filters)
+
+
+def signed_contracts_for(
+    *, user: User, filters: DashboardFilters, days: list[tuple[date, date]] | None = None
+) -> QuerySet[Contract]:
     """Signed contracts of the visits ``visits_for`` gives, filtered on the same joins.
 
     The visit filters are repeated on the contract's joined visit rather than written
     ``visit IN (subquery)``: PostgreSQL then plans one hash join over the year.
     """
-    start, end = period_bounds(filters)
+    days = [period_bounds(filters)] if days is None else days
     contracts = Contract.objects.for_user(user).filter(
-        quote__status=QuoteStatus.SIGNED,
-        quote__visit__scheduled_at__gte=_aware(start),
-        quote__visit__scheduled_at__lt=_aware(end),
+        figures.days_q(days, prefix="quote__visit__"), quote__status=QuoteStatus.SIGNED
     )
     return _scope(contracts, filters, prefix="quote__visit__")
 
 
-# --- Visits: by status, by activity, conversion (one query) -------------------------
+def summarised_for(
+    *, user: User, filters: DashboardFilters, sources: Sources
+) -> QuerySet[MonthlyFigures]:
+    """The summary rows of the whole months of ``sources``, same scope and filters."""
+    if sources.months is None:
+        return MonthlyFigures.objects.none()
+    first, end = sources.months
+    rows = MonthlyFigures.objects.for_user(user).filter(
+        month__gte=first, month__lt=end, activity=filters.activity or ALL_ACTIVITIES
+    )
+    if filters.agency is not None:
+        rows = rows.filter(agency=filters.agency)
+    if filters.brand is not None:
+        rows = rows.filter(brand=filters.brand)
+    if filters.advisor is not None:
+        rows = rows.filter(advisor=filters.advisor)
+    return rows
+
+
+def _sums(names: tuple[str, ...]) -> dict[str, Sum]:
+    """``SUM`` of summary columns, under names that are not the columns' own (which an
+    annotation may not take); ``_summed`` reads them back."""
+    return {f"sum_{name}": Sum(name) for name in names}
+
+
+def _summed(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {**row, **{name: row[f"sum_{name}"] or 0 for name in names}}
+
+
+def _sum(summarised: QuerySet[MonthlyFigures], names: tuple[str, ...]) -> dict[str, int]:
+    return _summed(summarised.aggregate(**_sums(names)), names)
+
+
+# --- Visits: by status, by activity, conversion -------------------------------------
 
 
 @dataclass(frozen=True)
@@ -143,35 +147,33 @@ class Overview:
         return self.app / captured if captured else None
 
 
-def visit_overview(*, user: User, filters: DashboardFilters) -> Overview:
-    visits = visits_for(user=user, filters=filters)
-    not_held = Q(status__in=[VisitStatus.CANCELLED, VisitStatus.SCHEDULED])
-    captured = ~Q(status=VisitStatus.CANCELLED)
-    row = visits.aggregate(
-        total=Count("pk"),
-        held=Count("pk", filter=~not_held),
-        app=Count("pk", filter=captured & Q(channel=Channel.APP)),
-        paper=Count("pk", filter=captured & Q(channel=Channel.PAPER)),
-        **{f"status_{s.value}": Count("pk", filter=Q(status=s)) for s in VisitStatus},
-        **{f"activity_{a.value}": Count("pk", filter=_activity_q(a.value)) for a in Activity},
-    )
+def visit_overview(
+    *, user: User, filters: DashboardFilters, sources: Sources | None = None
+) -> Overview:
+    sources = sources or sources_for(filters)
+    counts = figures.visit_counts()
+    live = visits_for(user=user, filters=filters, days=sources.days).aggregate(**counts)
     # A correlated EXISTS per visit costs a subplan per row at network scale; counting
-    # from the contracts' side is one join (second query).
-    signed = signed_contracts_for(user=user, filters=filters).aggregate(
-        n=Count("quote__visit", distinct=True)
+    # from the contracts' side is one join.
+    signed = signed_contracts_for(user=user, filters=filters, days=sources.days).aggregate(
+        n=figures.contract_sums()["signed_visits"]
     )["n"]
+    summed = _sum(
+        summarised_for(user=user, filters=filters, sources=sources), (*counts, "signed_visits")
+    )
+    n = {name: live[name] + summed[name] for name in counts}
     return Overview(
-        total=row["total"],
-        by_status={s.value: row[f"status_{s.value}"] for s in VisitStatus},
-        by_activity={a.value: row[f"activity_{a.value}"] for a in Activity},
-        held=row["held"],
-        signed_contracts=signed,
-        app=row["app"],
-        paper=row["paper"],
+        total=n["total"],
+        by_status={s: n[f"status_{s}"] for s in VisitStatus.values},
+        by_activity={a: n[f"activity_{a}"] for a in Activity.values},
+        held=n["held"],
+        signed_contracts=signed + summed["signed_visits"],
+        app=n["app"],
+        paper=n["paper"],
     )
 
 
-# --- Adoption of the app, month by month (one query) --------------------------------
+# --- Adoption of the app, month by month --------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -186,29 +188,39 @@ class MonthAdoption:
         return self.app / total if total else None
 
 
-def adoption_by_month(*, user: User, filters: DashboardFilters) -> list[MonthAdoption]:
-    rows = (
-        visits_for(user=user, filters=filters)
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def adoption_by_month(
+    *, user: User, filters: DashboardFilters, sources: Sources | None = None
+) -> list[MonthAdoption]:
+    sources = sources or sources_for(filters)
+    counts = figures.visit_counts()
+    months: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+    live = (
+        visits_for(user=user, filters=filters, days=sources.days)
         .exclude(status=VisitStatus.CANCELLED)
         .annotate(month=TruncMonth("scheduled_at"))
         .values("month")
-        .annotate(
-            app=Count("pk", filter=Q(channel=Channel.APP)),
-            paper=Count("pk", filter=Q(channel=Channel.PAPER)),
-        )
-        .order_by("month")
+        .annotate(app=counts["app"], paper=counts["paper"])
     )
+    summed = (
+        summarised_for(user=user, filters=filters, sources=sources)
+        .filter(Q(app__gt=0) | Q(paper__gt=0))
+        .values("month")
+        .annotate(**_sums(("app", "paper")))
+    )
+    for r in [*live, *(_summed(r, ("app", "paper")) for r in summed)]:
+        month = months[_as_date(r["month"])]
+        month[0] += r["app"]
+        month[1] += r["paper"]
     return [
-        MonthAdoption(
-            month=r["month"].date() if isinstance(r["month"], datetime) else r["month"],
-            app=r["app"],
-            paper=r["paper"],
-        )
-        for r in rows
+        MonthAdoption(month=m, app=app, paper=paper) for m, (app, paper) in sorted(months.items())
     ]
 
 
-# --- Per advisor: visits, signatures and hours (one query, plus one for contracts) ---
+# --- Per advisor: visits, signatures and hours --------------------------------------
 
 
 @dataclass(frozen=True)
@@ -238,80 +250,118 @@ class AdvisorFigures:
         return self.contracted_minutes / self.estimated_signed_minutes
 
 
-def _contracted_minutes() -> Any:
-    """Minutes per week on a quote: the sum of its lines' ``minutes_per_week``."""
-    return sum(
-        (
-            Coalesce(
-                Cast(
-                    KeyTextTransform(
-                        "minutes_per_week",
-                        KeyTransform(str(i), KeyTransform("lines", "quote__figures")),
-                    ),
-                    IntegerField(),
-                ),
-                Value(0),
-            )
-            for i in range(MAX_QUOTE_LINES)
-        ),
-        start=Value(0),
-    )
+def _add_rows(
+    totals: dict[Any, dict[str, int]], rows: Any, key: str, names: tuple[str, ...]
+) -> None:
+    for r in rows:
+        target = totals.setdefault(r[key], dict.fromkeys(names, 0))
+        for name in names:
+            target[name] += r[name] or 0
+
+
+def _busiest(
+    visits: dict[int | None, dict[str, int]], limit: int
+) -> list[tuple[int | None, User | None]]:
+    """The ``limit`` advisors with the most visits; ties by last name, then id.
+
+    Only the advisors that can make the list are read from the users (one query): those
+    with at least as many visits as the ``limit``-th.
+    """
+    ranked = sorted(visits, key=lambda pk: -visits[pk]["total"])
+    if not ranked:
+        return []
+    floor = visits[ranked[min(limit, len(ranked)) - 1]]["total"]
+    candidates = [pk for pk in ranked if visits[pk]["total"] >= floor]
+    users = User.objects.in_bulk([pk for pk in candidates if pk is not None])
+
+    def order(pk: int | None) -> tuple[Any, ...]:
+        user = users.get(pk) if pk is not None else None
+        # The unassigned visits (no advisor) after the advisors of the same count.
+        return (-visits[pk]["total"], user is None, user.last_name if user else "", pk or 0)
+
+    return [
+        (pk, users.get(pk) if pk is not None else None)
+        for pk in sorted(candidates, key=order)[:limit]
+    ]
+
+
+def _advisors_q(ids: list[int | None], prefix: str = "") -> Q:
+    among = Q(**{f"{prefix}advisor_id__in": [pk for pk in ids if pk is not None]})
+    if None in ids:
+        among |= Q(**{f"{prefix}advisor_id__isnull": True})
+    return among
 
 
 def advisor_figures(
-    *, user: User, filters: DashboardFilters, limit: int = TOP_ADVISORS
+    *,
+    user: User,
+    filters: DashboardFilters,
+    limit: int = TOP_ADVISORS,
+    sources: Sources | None = None,
 ) -> list[AdvisorFigures]:
     """The busiest advisors of the period with their hours: estimated, proposed, contracted.
 
-    Two queries: the visits grouped by advisor, then the signed contracts of the same
-    visits grouped the same way (contracts, signed visits, contracted minutes and the
-    estimate of those visits, so that both sides of the accuracy ratio cover the same
-    visits).
+    The visits grouped by advisor, then the signed contracts of the same visits grouped
+    the same way (contracts, signed visits, contracted minutes and the estimate of those
+    visits, so that both sides of the accuracy ratio cover the same visits); each from the
+    source tables and from the summary table, added up.
     """
-    visits = visits_for(user=user, filters=filters)
-    with_estimate = Q(estimated_minutes__isnull=False)
-    rows = list(
-        visits.values("advisor_id", "advisor__first_name", "advisor__last_name", "advisor__email")
-        .annotate(
-            n=Count("pk"),
-            estimated=Coalesce(Sum("estimated_minutes", filter=with_estimate), 0),
-            proposed=Coalesce(
-                Sum(Coalesce("proposed_minutes", "estimated_minutes"), filter=with_estimate), 0
-            ),
-        )
-        .order_by("-n", "advisor__last_name", "advisor_id")[:limit]
+    sources = sources or sources_for(filters)
+    names = ("total", "minutes_estimated", "minutes_proposed")
+    summarised = summarised_for(user=user, filters=filters, sources=sources)
+    visits: dict[int | None, dict[str, int]] = {}
+    _add_rows(
+        visits,
+        visits_for(user=user, filters=filters, days=sources.days)
+        .values("advisor_id")
+        .annotate(total=figures.visit_counts()["total"], **figures.visit_minutes()),
+        "advisor_id",
+        names,
     )
-    advisor_ids = [r["advisor_id"] for r in rows]
-    among = Q(quote__visit__advisor_id__in=[pk for pk in advisor_ids if pk is not None])
-    if None in advisor_ids:
-        among |= Q(quote__visit__advisor_id__isnull=True)
-    signed = {
-        r["quote__visit__advisor_id"]: r
-        for r in signed_contracts_for(user=user, filters=filters)
-        .filter(among)
+    _add_rows(
+        visits,
+        (_summed(r, names) for r in summarised.values("advisor_id").annotate(**_sums(names))),
+        "advisor_id",
+        names,
+    )
+    top = _busiest(visits, limit)
+    ids = [pk for pk, _user in top]
+    signed: dict[int | None, dict[str, int]] = {}
+    _add_rows(
+        signed,
+        signed_contracts_for(user=user, filters=filters, days=sources.days)
+        .filter(_advisors_q(ids, "quote__visit__"))
         .values("quote__visit__advisor_id")
-        .annotate(
-            visits=Count("quote__visit", distinct=True),
-            minutes=Sum(_contracted_minutes()),
-            estimated=Sum("quote__visit__estimated_minutes"),
-        )
-    }
-    none: dict[str, int] = {}
+        .annotate(**figures.contract_sums()),
+        "quote__visit__advisor_id",
+        figures.CONTRACT_FIELDS,
+    )
+    _add_rows(
+        signed,
+        (
+            _summed(r, figures.CONTRACT_FIELDS)
+            for r in summarised.filter(_advisors_q(ids))
+            .values("advisor_id")
+            .annotate(**_sums(figures.CONTRACT_FIELDS))
+        ),
+        "advisor_id",
+        figures.CONTRACT_FIELDS,
+    )
+    none = dict.fromkeys(figures.CONTRACT_FIELDS, 0)
     return [
         AdvisorFigures(
-            advisor_id=r["advisor_id"],
-            name=(
-                f"{r['advisor__first_name']} {r['advisor__last_name']}".strip()
-                or (r["advisor__email"] or "")
-            ),
-            visits=r["n"],
-            signed=signed.get(r["advisor_id"], none).get("visits") or 0,
-            estimated_minutes=r["estimated"],
-            proposed_minutes=r["proposed"],
-            contracted_minutes=signed.get(r["advisor_id"], none).get("minutes") or 0,
-            estimated_signed_minutes=signed.get(r["advisor_id"], none).get("estimated") or 0,
+            advisor_id=pk,
+            name=(f"{person.first_name} {person.last_name}".strip() or person.email)
+            if person
+            else "",
+            visits=visits[pk]["total"],
+            signed=signed.get(pk, none)["signed_visits"],
+            estimated_minutes=visits[pk]["minutes_estimated"],
+            proposed_minutes=visits[pk]["minutes_proposed"],
+            contracted_minutes=signed.get(pk, none)["minutes_contracted"],
+            estimated_signed_minutes=signed.get(pk, none)["minutes_estimated_signed"],
         )
-        for r in rows
+        for pk, person in top
     ]
 
 
@@ -324,40 +374,37 @@ class Delays:
     signature_to_start: timedelta | None
 
 
-def _median_duration(contracts: QuerySet[Contract], expression: Any) -> timedelta | None:
-    """The median of ``expression`` (a duration) over ``contracts``.
+def delays(*, user: User, filters: DashboardFilters, sources: Sources | None = None) -> Delays:
+    """Median delays, over every signed contract of the period.
 
-    PostgreSQL computes it in one query with ``percentile_cont``. SQLite has no
-    percentile function: there the middle one or two values are fetched in order
-    (a count, then at most two rows), which is exact and still bounded.
+    Medians do not add up: the summary table keeps each contract's delays, and the median
+    is taken here over those and the live ones (sorted integers, a few thousand per
+    agency, some tens of thousands for the network).
     """
-    annotated = contracts.annotate(delay=ExpressionWrapper(expression, DurationField()))
-    if connection.vendor == "postgresql":
-        result: timedelta | None = annotated.aggregate(m=Median("delay"))["m"]
-        return result
-    count = annotated.count()
-    if not count:
-        return None
-    middle = list(
-        annotated.order_by("delay").values_list("delay", flat=True)[
-            (count - 1) // 2 : count // 2 + 1
-        ]
+    sources = sources or sources_for(filters)
+    to_signature: list[int] = []
+    to_start: list[int] = []
+    live = (
+        signed_contracts_for(user=user, filters=filters, days=sources.days)
+        .filter(quote__status_changed_at__isnull=False)
+        .annotate(to_signature=figures.TO_SIGNATURE, to_start=figures.TO_START)
+        .values_list("to_signature", "to_start")
     )
-    return sum(middle, timedelta()) / len(middle)
-
-
-def delays(*, user: User, filters: DashboardFilters) -> Delays:
-    contracts = signed_contracts_for(user=user, filters=filters).filter(
-        quote__status_changed_at__isnull=False
+    for signature, start in live:
+        to_signature.append(figures.microseconds(signature))
+        if start is not None:
+            to_start.append(figures.microseconds(start))
+    # Joined by the database: one text per list, rather than a row per advisor and month.
+    summed = summarised_for(user=user, filters=filters, sources=sources).aggregate(
+        to_signature=figures.JoinedText("to_signature", filter=~Q(to_signature="")),
+        to_start=figures.JoinedText("to_start", filter=~Q(to_start="")),
     )
-    to_signature = _median_duration(
-        contracts, F("quote__status_changed_at") - F("quote__visit__scheduled_at")
+    to_signature += figures.delays_from_text(summed["to_signature"] or "")
+    to_start += figures.delays_from_text(summed["to_start"] or "")
+    return Delays(
+        visit_to_signature=figures.median(to_signature),
+        signature_to_start=figures.median(to_start),
     )
-    to_start = _median_duration(
-        contracts.filter(**{f"{SERVICE_START_FIELD}__isnull": False}),
-        F(SERVICE_START_FIELD) - F("quote__status_changed_at"),
-    )
-    return Delays(visit_to_signature=to_signature, signature_to_start=to_start)
 
 
 # --- What needs attention: quotes about to expire, conflicts waiting ----------------

@@ -200,6 +200,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "nomad_web.tasks.sweep_side_effects",
         "schedule": float(env("SWEEP_EVERY_SECONDS", "300")),
     },
+    # Rebuilds the dashboard's summary table of whole months (dashboard/summaries.py).
+    "refresh-dashboard-summaries": {
+        "task": "dashboard.tasks.refresh_summaries",
+        "schedule": float(env("DASHBOARD_SUMMARY_EVERY_SECONDS", "300")),
+    },
 }
 # The sweep leaves alone what is younger than this (the normal task is still running);
 # a signed contract still without its documents after SWEEP_ALERT_SECONDS shows on the
