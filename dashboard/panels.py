@@ -88,7 +88,7 @@ def month_label(month: Any) -> str:
 
 
 def dashboard_build(*, user: User, filters: DashboardFilters) -> Dashboard:
-    sources = selectors.sources_for(filters)
+    sources = selectors.sources_for(user=user, filters=filters)
     overview = selectors.visit_overview(user=user, filters=filters, sources=sources)
     status_rows = [(str(s.label), overview.by_status[s.value]) for s in VisitStatus]
     activity_rows = [(str(a.label), overview.by_activity[a.value]) for a in Activity]

@@ -27,11 +27,13 @@ Definitions (the issue left them open; they are written here once):
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -42,8 +44,11 @@ from dashboard.models import ALL_ACTIVITIES, MonthlyFigures
 from dashboard.summaries import Sources, period_sources
 from nomad_web.sweeps import signed_without_documents
 from organisation.models import User
+from organisation.scoping import agency_ids_for
 from quotes.models import Contract, Quote, QuoteStatus
 from visits.models import Activity, Conflict, Visit, VisitStatus
+
+T = TypeVar("T")
 
 #: How many advisors the per-advisor panels show (the busiest first).
 TOP_ADVISORS = 15
@@ -64,8 +69,56 @@ def _scope(queryset: QuerySet[Any], filters: DashboardFilters, prefix: str = "")
     return queryset
 
 
-def sources_for(filters: DashboardFilters) -> Sources:
-    return period_sources(*period_bounds(filters))
+def sources_for(*, user: User, filters: DashboardFilters) -> Sources:
+    sources = period_sources(*period_bounds(filters))
+    if sources.months is None:
+        return sources
+    # The cache key of the summarised figures (``_from_summary``) names the agencies, not
+    # the person: a manager who left an agency does not read what was cached before.
+    agency_ids = agency_ids_for(user)
+    if agency_ids is None:
+        return replace(sources, scope="all")
+    ids = sorted(set(agency_ids.values_list("agency_id", flat=True)))
+    return replace(sources, scope=",".join(map(str, ids)) or "none")
+
+
+#: The summarised part of a figure is cached under the rebuild that produced it: it cannot
+#: change before the next rebuild, so a page read again (or by a colleague with the same
+#: agencies and filters) does not sum the table again. The timeout only bounds memory.
+SUMMARY_CACHE_SECONDS = 900
+
+
+def _from_summary(
+    name: str,
+    *,
+    user: User,
+    filters: DashboardFilters,
+    sources: Sources,
+    compute: Callable[[QuerySet[MonthlyFigures]], T],
+) -> T:
+    rows = summarised_for(user=user, filters=filters, sources=sources)
+    if sources.months is None or not sources.scope:  # no scope known: never shared
+        return compute(rows)
+    key = ":".join(
+        str(part)
+        for part in (
+            "dashboard",
+            sources.state_id,
+            name,
+            sources.scope,
+            *sources.months,
+            filters.agency.pk if filters.agency else "",
+            filters.brand.pk if filters.brand else "",
+            filters.advisor.pk if filters.advisor else "",
+            filters.activity,
+        )
+    )
+    found = cache.get(key)
+    if found is None:
+        found = (compute(rows),)
+        cache.set(key, found, timeout=SUMMARY_CACHE_SECONDS)
+    value: T = found[0]
+    return value
 
 
 def visits_for(
@@ -120,10 +173,6 @@ def _summed(row: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {**row, **{name: row[f"sum_{name}"] or 0 for name in names}}
 
 
-def _sum(summarised: QuerySet[MonthlyFigures], names: tuple[str, ...]) -> dict[str, int]:
-    return _summed(summarised.aggregate(**_sums(names)), names)
-
-
 # --- Visits: by status, by activity, conversion -------------------------------------
 
 
@@ -150,7 +199,7 @@ class Overview:
 def visit_overview(
     *, user: User, filters: DashboardFilters, sources: Sources | None = None
 ) -> Overview:
-    sources = sources or sources_for(filters)
+    sources = sources or sources_for(user=user, filters=filters)
     counts = figures.visit_counts()
     live = visits_for(user=user, filters=filters, days=sources.days).aggregate(**counts)
     # A correlated EXISTS per visit costs a subplan per row at network scale; counting
@@ -158,8 +207,13 @@ def visit_overview(
     signed = signed_contracts_for(user=user, filters=filters, days=sources.days).aggregate(
         n=figures.contract_sums()["signed_visits"]
     )["n"]
-    summed = _sum(
-        summarised_for(user=user, filters=filters, sources=sources), (*counts, "signed_visits")
+    names = (*counts, "signed_visits")
+    summed = _from_summary(
+        "overview",
+        user=user,
+        filters=filters,
+        sources=sources,
+        compute=lambda rows: _summed(rows.aggregate(**_sums(names)), names),
     )
     n = {name: live[name] + summed[name] for name in counts}
     return Overview(
@@ -195,7 +249,7 @@ def _as_date(value: date | datetime) -> date:
 def adoption_by_month(
     *, user: User, filters: DashboardFilters, sources: Sources | None = None
 ) -> list[MonthAdoption]:
-    sources = sources or sources_for(filters)
+    sources = sources or sources_for(user=user, filters=filters)
     counts = figures.visit_counts()
     months: dict[date, list[int]] = defaultdict(lambda: [0, 0])
     live = (
@@ -205,13 +259,19 @@ def adoption_by_month(
         .values("month")
         .annotate(app=counts["app"], paper=counts["paper"])
     )
-    summed = (
-        summarised_for(user=user, filters=filters, sources=sources)
-        .filter(Q(app__gt=0) | Q(paper__gt=0))
-        .values("month")
-        .annotate(**_sums(("app", "paper")))
+    summed = _from_summary(
+        "adoption",
+        user=user,
+        filters=filters,
+        sources=sources,
+        compute=lambda rows: [
+            _summed(r, ("app", "paper"))
+            for r in rows.filter(Q(app__gt=0) | Q(paper__gt=0))
+            .values("month")
+            .annotate(**_sums(("app", "paper")))
+        ],
     )
-    for r in [*live, *(_summed(r, ("app", "paper")) for r in summed)]:
+    for r in [*live, *summed]:
         month = months[_as_date(r["month"])]
         month[0] += r["app"]
         month[1] += r["paper"]
@@ -306,9 +366,8 @@ def advisor_figures(
     visits, so that both sides of the accuracy ratio cover the same visits); each from the
     source tables and from the summary table, added up.
     """
-    sources = sources or sources_for(filters)
+    sources = sources or sources_for(user=user, filters=filters)
     names = ("total", "minutes_estimated", "minutes_proposed")
-    summarised = summarised_for(user=user, filters=filters, sources=sources)
     visits: dict[int | None, dict[str, int]] = {}
     _add_rows(
         visits,
@@ -320,7 +379,15 @@ def advisor_figures(
     )
     _add_rows(
         visits,
-        (_summed(r, names) for r in summarised.values("advisor_id").annotate(**_sums(names))),
+        _from_summary(
+            "advisors",
+            user=user,
+            filters=filters,
+            sources=sources,
+            compute=lambda rows: [
+                _summed(r, names) for r in rows.values("advisor_id").annotate(**_sums(names))
+            ],
+        ),
         "advisor_id",
         names,
     )
@@ -336,14 +403,20 @@ def advisor_figures(
         "quote__visit__advisor_id",
         figures.CONTRACT_FIELDS,
     )
+    # Every advisor's signed figures (cached once per rebuild), of which the top ones.
+    signed_by_advisor = _from_summary(
+        "advisors-signed",
+        user=user,
+        filters=filters,
+        sources=sources,
+        compute=lambda rows: {
+            r["advisor_id"]: _summed(r, figures.CONTRACT_FIELDS)
+            for r in rows.values("advisor_id").annotate(**_sums(figures.CONTRACT_FIELDS))
+        },
+    )
     _add_rows(
         signed,
-        (
-            _summed(r, figures.CONTRACT_FIELDS)
-            for r in summarised.filter(_advisors_q(ids))
-            .values("advisor_id")
-            .annotate(**_sums(figures.CONTRACT_FIELDS))
-        ),
+        [signed_by_advisor[pk] for pk in ids if pk in signed_by_advisor],
         "advisor_id",
         figures.CONTRACT_FIELDS,
     )
@@ -374,6 +447,16 @@ class Delays:
     signature_to_start: timedelta | None
 
 
+def _summarised_delays(rows: QuerySet[MonthlyFigures]) -> dict[str, list[int]]:
+    """Every delay the rows keep, sorted; joined by the database into one text per list
+    (rather than a row per advisor and month)."""
+    joined = rows.aggregate(
+        to_signature=figures.JoinedText("to_signature", filter=~Q(to_signature="")),
+        to_start=figures.JoinedText("to_start", filter=~Q(to_start="")),
+    )
+    return {name: sorted(figures.delays_from_text(text or "")) for name, text in joined.items()}
+
+
 def delays(*, user: User, filters: DashboardFilters, sources: Sources | None = None) -> Delays:
     """Median delays, over every signed contract of the period.
 
@@ -381,7 +464,7 @@ def delays(*, user: User, filters: DashboardFilters, sources: Sources | None = N
     is taken here over those and the live ones (sorted integers, a few thousand per
     agency, some tens of thousands for the network).
     """
-    sources = sources or sources_for(filters)
+    sources = sources or sources_for(user=user, filters=filters)
     to_signature: list[int] = []
     to_start: list[int] = []
     live = (
@@ -395,12 +478,16 @@ def delays(*, user: User, filters: DashboardFilters, sources: Sources | None = N
         if start is not None:
             to_start.append(figures.microseconds(start))
     # Joined by the database: one text per list, rather than a row per advisor and month.
-    summed = summarised_for(user=user, filters=filters, sources=sources).aggregate(
-        to_signature=figures.JoinedText("to_signature", filter=~Q(to_signature="")),
-        to_start=figures.JoinedText("to_start", filter=~Q(to_start="")),
+    summed = _from_summary(
+        "delays",
+        user=user,
+        filters=filters,
+        sources=sources,
+        compute=_summarised_delays,
     )
-    to_signature += figures.delays_from_text(summed["to_signature"] or "")
-    to_start += figures.delays_from_text(summed["to_start"] or "")
+    # Two sorted runs each: Python's sort merges them in linear time.
+    to_signature += summed["to_signature"]
+    to_start += summed["to_start"]
     return Delays(
         visit_to_signature=figures.median(to_signature),
         signature_to_start=figures.median(to_start),
@@ -414,6 +501,12 @@ def delays(*, user: User, filters: DashboardFilters, sources: Sources | None = N
 class ShortList:
     count: int
     rows: list[Any]
+
+
+def _short_list(queryset: QuerySet[Any], order: tuple[str, ...], limit: int) -> ShortList:
+    """The first ``limit`` rows, and how many there are in all (a ``COUNT`` without the
+    joins the rows need, so the rows query can stop at ``limit``)."""
+    return ShortList(count=queryset.count(), rows=list(queryset.order_by(*order)[:limit]))
 
 
 def quotes_expiring(
@@ -430,12 +523,11 @@ def quotes_expiring(
         filters,
         prefix="visit__",
     )
-    rows = list(
-        quotes.select_related("visit__prospect", "visit__agency", "visit__advisor").order_by(
-            "valid_until", "pk"
-        )[:limit]
+    return _short_list(
+        quotes.select_related("visit__prospect", "visit__agency", "visit__advisor"),
+        ("valid_until", "pk"),
+        limit,
     )
-    return ShortList(count=quotes.count(), rows=rows)
 
 
 def conflicts_waiting(
@@ -445,12 +537,11 @@ def conflicts_waiting(
     conflicts = _scope(
         Conflict.objects.for_user(user).filter(resolved_at__isnull=True), filters, prefix="visit__"
     )
-    rows = list(
-        conflicts.select_related("visit__prospect", "visit__agency", "author").order_by(
-            "created_at", "pk"
-        )[:limit]
+    return _short_list(
+        conflicts.select_related("visit__prospect", "visit__agency", "author"),
+        ("created_at", "pk"),
+        limit,
     )
-    return ShortList(count=conflicts.count(), rows=rows)
 
 
 def documents_waiting(
@@ -462,9 +553,10 @@ def documents_waiting(
     requests = _scope(
         signed_without_documents(waiting).for_user(user), filters, prefix="contract__quote__visit__"
     )
-    rows = list(
+    return _short_list(
         requests.select_related(
             "contract__quote__visit__prospect", "contract__quote__visit__agency"
-        ).order_by("completed_at", "pk")[:limit]
+        ),
+        ("completed_at", "pk"),
+        limit,
     )
-    return ShortList(count=requests.count(), rows=rows)

@@ -54,6 +54,10 @@ class Sources:
     days: list[tuple[date, date]]
     #: When the summary table was last rebuilt (None when it is not read).
     refreshed_at: datetime | None
+    #: The rebuild that gave the months (its figures change only with the next one).
+    state_id: int | None = None
+    #: The agencies whose summarised figures are read: "all", or their ids.
+    scope: str = ""
 
 
 def summary_state() -> SummaryState | None:
@@ -70,7 +74,9 @@ def period_sources(start: date, end: date) -> Sources:
     if first >= last:
         return Sources(months=None, days=[(start, end)], refreshed_at=None)
     days = [(a, b) for a, b in ((start, first), (last, end)) if a < b]
-    return Sources(months=(first, last), days=days, refreshed_at=state.refreshed_at)
+    return Sources(
+        months=(first, last), days=days, refreshed_at=state.refreshed_at, state_id=state.pk
+    )
 
 
 def summaries_refresh(*, today: date | None = None) -> SummaryState:

@@ -8,9 +8,11 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dashboard import selectors
@@ -130,6 +132,25 @@ def test_whole_months_lag_until_the_next_rebuild_the_current_month_is_live(
     assert _figures(staff)["overview"].total == before + 2
 
 
+def test_summarised_figures_are_read_once_per_rebuild_and_never_across_agencies(
+    network: dict[str, Any],
+) -> None:
+    summaries_refresh()
+    managers = list(
+        User.objects.filter(role=Role.MANAGER, memberships__agency__code__startswith="VOL-")
+    )
+    first = {m.pk: _figures(m) for m in managers}
+    with CaptureQueriesContext(connection) as cold:
+        _figures(managers[0])
+    cache.clear()
+    with CaptureQueriesContext(connection) as colder:
+        _figures(managers[0])
+    assert len(cold) < len(colder)  # the summarised sums came from the cache
+    totals = {m.pk: first[m.pk]["overview"].total for m in managers}
+    assert len(set(totals.values())) > 1  # each manager their own agency's figures
+    assert all(_figures(m) == first[m.pk] for m in managers)
+
+
 def test_the_page_says_as_of_when_its_whole_months_are(
     client: Client, network: dict[str, Any]
 ) -> None:
@@ -163,7 +184,7 @@ def test_postgresql_reads_the_summary_table_through_its_indexes(
     assert form.is_valid()
     filters = form.filters()
     rows = selectors.summarised_for(
-        user=user, filters=filters, sources=selectors.sources_for(filters)
+        user=user, filters=filters, sources=selectors.sources_for(user=user, filters=filters)
     )
     if who == "manager":
         rows = rows.filter(agency=network["agency"])
