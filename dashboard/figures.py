@@ -57,6 +57,11 @@ TO_START = ExpressionWrapper(
 )
 
 
+def as_date(value: date | datetime) -> date:
+    """A month from ``TruncMonth``: a datetime on PostgreSQL, a date on SQLite."""
+    return value.date() if isinstance(value, datetime) else value
+
+
 def aware(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 

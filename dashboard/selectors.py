@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -242,10 +242,6 @@ class MonthAdoption:
         return self.app / total if total else None
 
 
-def _as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 def adoption_by_month(
     *, user: User, filters: DashboardFilters, sources: Sources | None = None
 ) -> list[MonthAdoption]:
@@ -272,7 +268,7 @@ def adoption_by_month(
         ],
     )
     for r in [*live, *summed]:
-        month = months[_as_date(r["month"])]
+        month = months[figures.as_date(r["month"])]
         month[0] += r["app"]
         month[1] += r["paper"]
     return [

@@ -103,10 +103,6 @@ def summaries_refresh(*, today: date | None = None) -> SummaryState:
 Key = tuple[str, date, int, int, int | None]  # activity, month, agency, brand, advisor
 
 
-def _month(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 def _build(first: date, end: date) -> list[MonthlyFigures]:
     between = figures.days_q([(first, end)])
     contracts_between = figures.days_q([(first, end)], prefix="quote__visit__")
@@ -133,7 +129,13 @@ def _build(first: date, end: date) -> list[MonthlyFigures]:
             .annotate(**figures.visit_counts(), **figures.visit_minutes())
         ):
             target = row(
-                (activity, _month(r["m"]), r["agency_id"], r["agency__brand_id"], r["advisor_id"])
+                (
+                    activity,
+                    figures.as_date(r["m"]),
+                    r["agency_id"],
+                    r["agency__brand_id"],
+                    r["advisor_id"],
+                )
             )
             for name in figures.VISIT_FIELDS:
                 setattr(target, name, r[name] or 0)
@@ -150,7 +152,7 @@ def _build(first: date, end: date) -> list[MonthlyFigures]:
             target = row(
                 (
                     activity,
-                    _month(r["m"]),
+                    figures.as_date(r["m"]),
                     r["quote__visit__agency_id"],
                     r["quote__visit__agency__brand_id"],
                     r["quote__visit__advisor_id"],
@@ -182,7 +184,7 @@ def _build(first: date, end: date) -> list[MonthlyFigures]:
         .iterator(chunk_size=5000)
     ):
         for activity in [ALL_ACTIVITIES, *(a for a in activities or [] if a in Activity.values)]:
-            lists = delays[(activity, _month(month), agency, brand, advisor)]
+            lists = delays[(activity, figures.as_date(month), agency, brand, advisor)]
             lists[0].append(figures.microseconds(to_signature))
             if to_start is not None:
                 lists[1].append(figures.microseconds(to_start))
