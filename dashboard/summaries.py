@@ -22,8 +22,10 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -101,6 +103,22 @@ def summaries_refresh(*, today: date | None = None) -> SummaryState:
 
 
 Key = tuple[str, date, int, int, int | None]  # activity, month, agency, brand, advisor
+#: The names a row's bucket is read under (not the fields' own, which values() refuses).
+BUCKET = ("b_month", "b_agency", "b_brand", "b_advisor")
+
+
+def _bucket(prefix: str = "") -> dict[str, Any]:
+    """Month, agency, brand and advisor of the visit at ``prefix``: a row's bucket."""
+    return {
+        "b_month": TruncMonth(f"{prefix}scheduled_at"),
+        "b_agency": F(f"{prefix}agency_id"),
+        "b_brand": F(f"{prefix}agency__brand_id"),
+        "b_advisor": F(f"{prefix}advisor_id"),
+    }
+
+
+def _key(activity: str, month: date | datetime, *rest: Any) -> Key:
+    return (activity, figures.as_date(month), *rest)
 
 
 def _build(first: date, end: date) -> list[MonthlyFigures]:
@@ -123,68 +141,40 @@ def _build(first: date, end: date) -> list[MonthlyFigures]:
         if activity:
             visits = visits.filter(figures.activity_q(activity))
             contracts = contracts.filter(figures.activity_q(activity, "quote__visit__"))
-        for r in (
-            visits.annotate(m=TruncMonth("scheduled_at"))
-            .values("m", "agency_id", "agency__brand_id", "advisor_id")
-            .annotate(**figures.visit_counts(), **figures.visit_minutes())
-        ):
-            target = row(
-                (
-                    activity,
-                    figures.as_date(r["m"]),
-                    r["agency_id"],
-                    r["agency__brand_id"],
-                    r["advisor_id"],
-                )
-            )
-            for name in figures.VISIT_FIELDS:
-                setattr(target, name, r[name] or 0)
-        for r in (
-            contracts.annotate(m=TruncMonth("quote__visit__scheduled_at"))
-            .values(
-                "m",
-                "quote__visit__agency_id",
-                "quote__visit__agency__brand_id",
-                "quote__visit__advisor_id",
-            )
-            .annotate(**figures.contract_sums())
-        ):
-            target = row(
-                (
-                    activity,
-                    figures.as_date(r["m"]),
-                    r["quote__visit__agency_id"],
-                    r["quote__visit__agency__brand_id"],
-                    r["quote__visit__advisor_id"],
-                )
-            )
-            for name in figures.CONTRACT_FIELDS:
-                setattr(target, name, r[name] or 0)
+        grouped = (
+            (
+                visits.values(**_bucket()),
+                {**figures.visit_counts(), **figures.visit_minutes()},
+                figures.VISIT_FIELDS,
+            ),
+            (
+                contracts.values(**_bucket("quote__visit__")),
+                figures.contract_sums(),
+                figures.CONTRACT_FIELDS,
+            ),
+        )
+        for queryset, aggregates, names in grouped:
+            for r in queryset.annotate(**aggregates):
+                target = row(_key(activity, *(r[name] for name in BUCKET)))
+                for name in names:
+                    setattr(target, name, r[name] or 0)
 
     # The delays, one value per signed contract, into the row of each of its activities.
     delays: dict[Key, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
     signed = Contract.objects.filter(
         contracts_between, quote__status=QuoteStatus.SIGNED, quote__status_changed_at__isnull=False
     )
-    for month, agency, brand, advisor, activities, to_signature, to_start in (
+    for *bucket, activities, to_signature, to_start in (
         signed.annotate(
-            m=TruncMonth("quote__visit__scheduled_at"),
+            **_bucket("quote__visit__"),
             to_signature=figures.TO_SIGNATURE,
             to_start=figures.TO_START,
         )
-        .values_list(
-            "m",
-            "quote__visit__agency_id",
-            "quote__visit__agency__brand_id",
-            "quote__visit__advisor_id",
-            "quote__visit__activities",
-            "to_signature",
-            "to_start",
-        )
+        .values_list(*BUCKET, "quote__visit__activities", "to_signature", "to_start")
         .iterator(chunk_size=5000)
     ):
         for activity in [ALL_ACTIVITIES, *(a for a in activities or [] if a in Activity.values)]:
-            lists = delays[(activity, figures.as_date(month), agency, brand, advisor)]
+            lists = delays[_key(activity, *bucket)]
             lists[0].append(figures.microseconds(to_signature))
             if to_start is not None:
                 lists[1].append(figures.microseconds(to_start))
