@@ -21,6 +21,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from nomad_web.file_storage import filesystem_storages, s3_storages
+
 # Lets the code write ``ModelAdmin[Brand]`` and ``QuerySet[Visit]`` at run time too.
 django_stubs_ext.monkeypatch()
 
@@ -394,12 +396,26 @@ YOUSIGN_TIMEOUT_SECONDS = float(env("YOUSIGN_TIMEOUT_SECONDS", "10"))
 YOUSIGN_EMBEDDED = env_bool("YOUSIGN_EMBEDDED", False)
 # First delay before retrying a Yousign call that failed with 5xx or no answer (doubled).
 YOUSIGN_RETRY_BACKOFF_SECONDS = float(env("YOUSIGN_RETRY_BACKOFF_SECONDS", "0.5"))
+# Where uploaded files (brand logos) and documents live: the local file system (embedded
+# default, one node), or an S3-compatible object store shared by every node
+# (nomad_web/file_storage.py).
+DOCUMENTS_STORAGE = env("DOCUMENTS_STORAGE", "filesystem")
+if DOCUMENTS_STORAGE == "s3":
+    if not env("S3_BUCKET"):
+        raise ImproperlyConfigured("S3_BUCKET must be set when DOCUMENTS_STORAGE is s3.")
+    FILE_STORAGES = s3_storages(
+        bucket=env("S3_BUCKET"),
+        endpoint_url=env("S3_ENDPOINT_URL"),
+        region=env("S3_REGION"),
+        access_key=env("S3_ACCESS_KEY_ID"),
+        secret_key=env("S3_SECRET_ACCESS_KEY"),
+    )
+elif DOCUMENTS_STORAGE == "filesystem":
+    FILE_STORAGES = filesystem_storages(documents_root=DOCUMENTS_ROOT)
+else:
+    raise ImproperlyConfigured("DOCUMENTS_STORAGE must be filesystem or s3.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "documents": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": DOCUMENTS_ROOT, "base_url": None},
-    },
+    **FILE_STORAGES,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

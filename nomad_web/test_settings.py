@@ -10,13 +10,14 @@ from pathlib import Path
 
 os.environ.setdefault("NOMAD_ENV", "test")
 
+from nomad_web.file_storage import filesystem_storages
 from nomad_web.settings import *
 from nomad_web.settings import CACHES
 
 # Rendered PDFs of the tests go to a scratch folder, never to the working tree.
-STORAGES["documents"] = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": tempfile.mkdtemp(prefix="nomad-test-documents-"), "base_url": None},
+STORAGES = {
+    **STORAGES,
+    **filesystem_storages(documents_root=Path(tempfile.mkdtemp(prefix="nomad-test-documents-"))),
 }
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

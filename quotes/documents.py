@@ -7,21 +7,25 @@ and Nunjucks: the server renders them with Jinja2 here, the tablet with Nunjucks
 PDF says. The filters and the context are written twice, here and there, and a browser
 test compares the two renderings' text (``tests/browser/test_document_equality.py``).
 
-A document is rendered once, stored under DOCUMENTS_ROOT (``YYYY/MM/``, private) with its
-SHA-256, and never rendered again: what the client received stays what we keep. The
-HTML is self-contained (stylesheet inlined, logo as a file URL) so the same text can be
+A document is rendered once, stored in the documents storage (``YYYY/MM/``, private: the
+local disk or an object store, ``settings.STORAGES["documents"]``) with its SHA-256, and
+never rendered again: what the client received stays what we keep. The HTML is
+self-contained (stylesheet inlined, logo as a ``data:`` URL) so the same text can be
 printed by another engine for comparison (``bench/bench_documents.py``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import logging
+import mimetypes
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from django.core.files.base import ContentFile
@@ -34,6 +38,11 @@ from quotes.legal_identity import LegalIdentityIncomplete, company_missing_items
 from quotes.models import Contract, Document, DocumentKind, Quote
 from quotes.models.quote import FILE_PREFIXES
 from quotes.typography import date_fr, euros, french_typography, number_fr, rate_fr, text_lines
+
+if TYPE_CHECKING:
+    from organisation.models import Brand
+
+logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 # One stylesheet for the PDF and the screen (scoped under .doc); served as static too.
@@ -183,6 +192,30 @@ def document_model_of(*, quote: Quote, kind: str) -> dict[str, Any]:
     return dict(model)
 
 
+#: A logo bigger than this is left out of the documents (the brand's initials instead).
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+def logo_data_url(brand: Brand) -> str:
+    """The brand's logo as a ``data:`` URL, read through the file storage (local disk or
+    object storage alike), or "" when there is none or it cannot be read."""
+    if not brand.logo:
+        return ""
+    content_type = mimetypes.guess_type(brand.logo.name)[0] or ""
+    if content_type not in ("image/png", "image/jpeg", "image/gif", "image/webp"):
+        return ""
+    try:
+        with brand.logo.open("rb") as handle:
+            content = handle.read(LOGO_MAX_BYTES + 1)
+    except OSError:
+        logger.warning("The logo of brand %s cannot be read", brand.pk, exc_info=True)
+        return ""
+    if len(content) > LOGO_MAX_BYTES:
+        logger.warning("The logo of brand %s is over %d bytes: left out", brand.pk, LOGO_MAX_BYTES)
+        return ""
+    return f"data:{content_type};base64,{base64.b64encode(content).decode()}"
+
+
 def document_html(
     *,
     quote: Quote,
@@ -193,17 +226,11 @@ def document_html(
     """The quote's document of this kind, from its stored model (or ``model``, e.g. the
     signed contract's, see ``signatures.services.signed_document_model``), as one page."""
     brand = quote.brand
-    logo_url = ""
-    if brand.logo:
-        try:
-            logo_url = Path(brand.logo.path).resolve().as_uri()
-        except (ValueError, NotImplementedError):
-            logo_url = ""
     extras = {
         "number": quote.reference,
         "signature": signature,
         "initials": brand.initials,
-        "logo_url": logo_url,
+        "logo_url": logo_data_url(brand),
     }
     colours = {
         "primary": brand.primary_colour,

@@ -1,5 +1,6 @@
-"""What WeasyPrint may read while it lays out a document: the project's static files, the
-brands' logos and ``data:`` URLs, nothing else (no network, no other file of the server).
+"""What WeasyPrint may read while it lays out a document: the project's static files and
+``data:`` URLs (the brand's logo comes as one, read through the file storage), nothing
+else (no network, no other file of the server).
 
 A document's HTML carries text typed by staff and clients; a URL slipped into it (an
 ``<img src>``, a CSS ``url()``) must not make the server fetch an internal address or
@@ -17,10 +18,9 @@ from weasyprint.urls import URLFetcher
 
 
 def allowed_roots() -> list[Path]:
-    """The folders a document may read from: static files and the brands' logos."""
+    """The folders a document may read from: the static files."""
     roots = [Path(p) for p in settings.STATICFILES_DIRS]
     roots.append(Path(settings.STATIC_ROOT))
-    roots.append(Path(settings.MEDIA_ROOT) / "brands")
     return [root.resolve() for root in roots]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django import forms
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
@@ -25,7 +26,7 @@ from nomad_web import health
 from nomad_web.csv_safe import csv_cell
 from nomad_web.text import has_bidi_controls, without_bidi_controls
 from organisation.models import AccessEvent, Agency, Role, User
-from quotes.documents import document_pdf
+from quotes.documents import document_pdf, logo_data_url
 from quotes.pdf_fetcher import file_allowed
 from quotes.services import contract_create, quote_create_draft, quote_issue
 from signatures import services as signature_services
@@ -328,17 +329,21 @@ def test_a_document_never_fetches_the_network_nor_reads_other_files(
     assert _images_in(pdf, tmp_path) == 1  # only the data: image, not the file outside
 
 
-def test_a_brand_logo_and_static_files_are_read(tmp_path: Path, settings: Any) -> None:
+def test_a_brand_logo_comes_through_the_storage_and_static_files_are_read(
+    tmp_path: Path, settings: Any, agency: Agency
+) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
-    logo = tmp_path / "brands" / "logo.png"
-    logo.parent.mkdir()
-    logo.write_bytes(_png())
-    assert file_allowed(logo.as_uri())
+    brand = agency.brand
+    brand.logo.save("logo.png", ContentFile(_png()))
+    # The logo reaches the document as a data: URL, read through the storage…
+    assert logo_data_url(brand).startswith("data:image/png;base64,")
+    # …so an uploaded file is never read by its path.
+    assert not file_allowed((tmp_path / brand.logo.name).as_uri())
     assert file_allowed((ROOT / "static" / "css" / "document.css").as_uri())
     assert not file_allowed((tmp_path / "other.png").as_uri())
     assert not file_allowed((ROOT / "static" / ".." / "manage.py").as_uri())
     assert not file_allowed("file://intranet/share/x.png")
-    pdf, _pages = document_pdf(html=f'<html><body><img src="{logo.as_uri()}"></body></html>')
+    pdf, _pages = document_pdf(html=f'<html><body><img src="{logo_data_url(brand)}"></body></html>')
     assert _images_in(pdf, tmp_path) == 1
 
 

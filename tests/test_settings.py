@@ -150,3 +150,34 @@ def test_it_reads_the_number_of_trusted_proxies() -> None:
     code = "from django.conf import settings as s; print(s.NOMAD_TRUSTED_PROXIES)"
     assert _run(code).stdout.strip() == "0"
     assert _run(code, NOMAD_TRUSTED_PROXIES="2").stdout.strip() == "2"
+
+
+def test_it_keeps_files_on_the_object_store_when_asked() -> None:
+    show = (
+        "from django.conf import settings as s;"
+        "print(s.STORAGES['documents']['BACKEND'], s.STORAGES['default']['BACKEND']);"
+        "o = s.STORAGES['documents']['OPTIONS'];"
+        "print(o['bucket_name'], o['endpoint_url'], o['location'], o['default_acl'])"
+    )
+    embedded = _run(show.split(";o =")[0])
+    assert embedded.stdout.split() == [
+        "django.core.files.storage.FileSystemStorage",
+        "django.core.files.storage.FileSystemStorage",
+    ]
+    s3 = _run(
+        show,
+        DOCUMENTS_STORAGE="s3",
+        S3_BUCKET="nomad-documents",
+        S3_ENDPOINT_URL="http://127.0.0.1:9000",
+    )
+    assert s3.returncode == 0, s3.stderr
+    assert s3.stdout.split("\n")[:2] == [
+        "storages.backends.s3.S3Storage storages.backends.s3.S3Storage",
+        "nomad-documents http://127.0.0.1:9000 documents None",
+    ]
+    for env, message in (
+        ({"DOCUMENTS_STORAGE": "s3"}, "S3_BUCKET must be set"),
+        ({"DOCUMENTS_STORAGE": "ftp"}, "DOCUMENTS_STORAGE must be filesystem or s3"),
+    ):
+        refused = _run("import django; django.setup()", **env)
+        assert refused.returncode != 0 and message in refused.stderr

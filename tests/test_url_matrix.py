@@ -22,6 +22,7 @@ Three more columns (security issue 17):
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,11 +31,13 @@ from typing import Any
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import QueryDict
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from PIL import Image
 
 from announcements.models import Announcement
 from nomad_web.http import SYNC_HEADER
@@ -78,6 +81,13 @@ class Case:
     method: str = "get"
     #: For regular-expression routes and prefixes: the path to request.
     path: str = ""
+
+
+def _brand_with_a_logo(agency: Agency) -> dict[str, Any]:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, format="PNG")
+    agency.brand.logo.save("logo.png", ContentFile(out.getvalue()))
+    return {"slug": agency.brand.slug}
 
 
 def _visit(agency: Agency) -> dict[str, Any]:
@@ -271,6 +281,9 @@ URLS: dict[str, Case] = {
         own=_everyone(200),
         other=_everyone(200),
         make=lambda agency: {"slug": agency.brand.slug, "size": 192},
+    ),
+    "marque/<slug:slug>/logo": Case(
+        own=_everyone(200), other=_everyone(200), make=_brand_with_a_logo
     ),
     "icone-<int:size>.png": Case(own=_everyone(200), path="/icone-512.png"),
     # Signatures: starting one goes to the agency's provider (here the tablet page).

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 from organisation.models import Brand
@@ -210,9 +213,28 @@ class Contract(models.Model):
         return f"{_('Contract')} {self.quote.reference}"
 
 
+class _DocumentsStorage(LazyObject):
+    """``storages["documents"]``, looked up when first used and again after the
+    STORAGES setting changes (a test switching to object storage)."""
+
+    _wrapped: Any  # the storage, or ``empty`` until it is looked up
+
+    def _setup(self) -> None:
+        self._wrapped = storages["documents"]
+
+
+_documents_storage = _DocumentsStorage()
+
+
+@receiver(setting_changed)
+def _storages_changed(*, setting: str, **kwargs: object) -> None:
+    if setting == "STORAGES":
+        _documents_storage._wrapped = empty
+
+
 def documents_storage() -> Storage:
     """Private storage of the PDFs (settings.STORAGES["documents"]), read at run time."""
-    return storages["documents"]
+    return cast(Storage, _documents_storage)
 
 
 class DocumentKind(models.TextChoices):
@@ -230,7 +252,7 @@ class DocumentQuerySet(AgencyScopedQuerySet["Document"]):
 
 
 class Document(models.Model):
-    """A rendered PDF, stored once under DOCUMENTS_ROOT with its SHA-256 (never re-rendered)."""
+    """A rendered PDF, stored once in the documents storage with its SHA-256 (never re-rendered)."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
     quote = models.ForeignKey(
