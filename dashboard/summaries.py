@@ -32,6 +32,7 @@ from django.utils import timezone
 from dashboard import figures
 from dashboard.filters import MAX_PERIOD_DAYS
 from dashboard.models import ALL_ACTIVITIES, MonthlyFigures, SummaryState
+from nomad_web.leases import exclusive
 from quotes.models import Contract, QuoteStatus
 from visits.models import Activity, Visit
 
@@ -81,8 +82,14 @@ def period_sources(start: date, end: date) -> Sources:
     )
 
 
-def summaries_refresh(*, today: date | None = None) -> SummaryState:
-    """Rebuild ``MonthlyFigures`` for the whole months of the last ``MAX_PERIOD_DAYS``."""
+def summaries_refresh(*, today: date | None = None) -> SummaryState | None:
+    """Rebuild ``MonthlyFigures`` for the whole months of the last ``MAX_PERIOD_DAYS``;
+    None when another node is rebuilding it right now (``nomad_web.leases``)."""
+    with exclusive("refresh-dashboard-summaries") as held:
+        return _refresh(today) if held else None
+
+
+def _refresh(today: date | None) -> SummaryState:
     started = time.perf_counter()
     today = today or timezone.localdate()
     end = month_start(today)  # the current month is read live, never summarised

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from nomad_web.leases import exclusive
 from quotes.models import Contract, Document, DocumentKind, Quote
 from signatures.models import SignatureRequest, SignatureRequestQuerySet, SignatureStatus
 
@@ -115,7 +116,13 @@ def sweep_side_effects(*, inline: bool = False) -> dict[str, int]:
     """Queue again (or, ``inline``, run here) every task whose effect is missing.
 
     Returns the number of jobs per task name, and ``failed`` (inline only): one failure
-    is logged and does not stop the others."""
+    is logged and does not stop the others. ``{"skipped": 1}`` when another node is
+    sweeping right now (``nomad_web.leases``)."""
+    with exclusive("sweep-side-effects") as held:
+        return _sweep(inline=inline) if held else {"skipped": 1}
+
+
+def _sweep(*, inline: bool) -> dict[str, int]:
     counts: dict[str, int] = {"failed": 0}
     for task, args in _jobs():
         counts[task.name] = counts.get(task.name, 0) + 1

@@ -25,6 +25,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nomad_web.leases import exclusive
 from organisation.models import User
 from privacy.audit import MASK, audit_record
 from privacy.models import AuditAction, AuditEntry
@@ -279,10 +280,16 @@ def prospect_erase(*, prospect: Prospect, user: User, reason: str) -> AnonymiseR
 
 
 def retention_apply(*, now: datetime | None = None, dry_run: bool = False) -> list[int]:
-    """Anonymise every prospect past the retention period; returns their ids."""
-    due = list(retention_due(now=now).values_list("pk", flat=True))
+    """Anonymise every prospect past the retention period; returns their ids (none when
+    another node is applying it right now: ``nomad_web.leases``)."""
     if dry_run:
-        return due
+        return list(retention_due(now=now).values_list("pk", flat=True))
+    with exclusive("retention") as held:
+        return _retention_apply(now) if held else []
+
+
+def _retention_apply(now: datetime | None) -> list[int]:
+    due = list(retention_due(now=now).values_list("pk", flat=True))
     days = settings.NOMAD_RETENTION_PROSPECT_DAYS
     for pk in due:
         prospect_anonymise(

@@ -22,6 +22,7 @@ from integrations.outbound import (
     quote_issued_publish,
     quote_status_publish,
 )
+from nomad_web.leases import exclusive
 from organisation.models import User
 from privacy.audit import audit_record
 from privacy.models import AuditAction
@@ -294,8 +295,14 @@ def _audit_quote_status(quote: Quote, before: str, user: User | None) -> None:
 def quote_expire_due(*, today: date | None = None) -> int:
     """Issued quotes past their validity become expired; returns how many.
 
-    One transaction per quote, each with its ``quote.expired`` event.
+    One transaction per quote, each with its ``quote.expired`` event; the quote's row is
+    locked and its status read again, and one run at a time (``nomad_web.leases``).
     """
+    with exclusive("expire-due-quotes") as held:
+        return _expire_due(today) if held else 0
+
+
+def _expire_due(today: date | None) -> int:
     today = today or timezone.localdate()
     due = Quote.objects.filter(status=QuoteStatus.ISSUED, valid_until__lt=today)
     expired = 0

@@ -12,6 +12,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         state = summaries_refresh()
+        if state is None:
+            self.stdout.write("Another node is rebuilding the table right now; nothing done.")
+            return
         self.stdout.write(
             f"{state.rows:,} rows, {state.first_month:%Y-%m} to {state.last_month:%Y-%m}, "
             f"in {state.seconds:.1f} s."
