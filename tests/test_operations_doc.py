@@ -18,12 +18,6 @@ SETTINGS = ROOT / "nomad_web" / "settings.py"
 # the list only shrinks.
 PARALLEL_VARIABLES = frozenset(
     {
-        "DOCUMENTS_STORAGE",
-        "S3_BUCKET",
-        "S3_ENDPOINT_URL",
-        "S3_REGION",
-        "S3_ACCESS_KEY_ID",
-        "S3_SECRET_ACCESS_KEY",
         "METRICS_TOKEN",
         "LOG_FORMAT",
     }
