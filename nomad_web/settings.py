@@ -57,6 +57,9 @@ DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"  # noqa
 SECRET_KEY = env("SECRET_KEY", "" if PRODUCTION else DEV_SECRET_KEY)
 if PRODUCTION and (not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY):
     raise ImproperlyConfigured("SECRET_KEY must be set in production.")
+# Previous keys, still accepted while sessions and links signed with them expire
+# (comma-separated): rotating SECRET_KEY then signs nobody out (docs/operations.md).
+SECRET_KEY_FALLBACKS = [key for key in env("SECRET_KEY_FALLBACKS").split(",") if key.strip()]
 
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")

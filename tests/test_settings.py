@@ -181,3 +181,15 @@ def test_it_keeps_files_on_the_object_store_when_asked() -> None:
     ):
         refused = _run("import django; django.setup()", **env)
         assert refused.returncode != 0 and message in refused.stderr
+
+
+def test_it_reads_the_previous_secret_keys_for_a_rotation() -> None:
+    out = _run(
+        "from django.conf import settings as s; print(s.SECRET_KEY_FALLBACKS)",
+        SECRET_KEY_FALLBACKS="old-key-1,old-key-2",
+    )
+    assert out.stdout.strip() == "['old-key-1', 'old-key-2']"
+    assert (
+        _run("from django.conf import settings as s; print(s.SECRET_KEY_FALLBACKS)").stdout.strip()
+        == "[]"
+    )
