@@ -7,9 +7,11 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: gettext compiles translations; pango lets WeasyPrint make the PDFs;
-# the tests drive Chromium and read PDFs.
+# the tests drive Chromium, read PDFs and check the compose file (docker-compose config
+# needs no Docker daemon).
 RUN_DEBS := gettext libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
-TEST_DEBS := gettext chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+TEST_DEBS := gettext chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+	docker-compose
 # The source map too: collectstatic (production) refuses a script whose map is missing.
 VENDOR := static/vendor/htmx.min.js static/vendor/signature_pad.min.js \
 	static/vendor/signature_pad.min.js.map static/vendor/nunjucks-slim.min.js \
@@ -18,7 +20,7 @@ VENDOR := static/vendor/htmx.min.js static/vendor/signature_pad.min.js \
 DOCUMENT_TEMPLATES := $(wildcard templates/documents/*.html)
 PRECOMPILED := static/vendor/document-templates.js
 
-.PHONY: run test lint bench setup-run setup-test messages seal clean
+.PHONY: run test lint bench setup-run setup-test messages seal clean vendor
 
 run: setup-run
 	$(MANAGE) migrate --noinput
@@ -58,9 +60,13 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/pyth
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $(VENV)/.installed $@
 
+# The front-end files alone (the container image's node stage runs it, with
+# NPM_CI_FLAGS=--omit=dev).
+vendor: $(VENDOR) $(PRECOMPILED)
+
 # Lighthouse (a dev dependency, for make bench) drives Debian's Chromium: never download one.
 node_modules/.package-lock.json: package.json package-lock.json
-	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund
+	PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund $(NPM_CI_FLAGS)
 	touch $@
 
 # Front-end files come from npm, never from git.
@@ -91,7 +97,7 @@ debs-run:
 	@(command -v msgfmt >/dev/null && /sbin/ldconfig -p | grep -q libpangoft2-1.0) || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $(RUN_DEBS))
 
 debs-test:
-	@(command -v msgfmt && command -v chromium && command -v pdftoppm \
+	@(command -v msgfmt && command -v chromium && command -v pdftoppm && command -v docker-compose \
 		&& /sbin/ldconfig -p | grep -q libpangoft2-1.0) >/dev/null || \
 		($(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_DEBS))
 
