@@ -47,25 +47,39 @@ PEAK_ADVISORS = int(os.environ.get("BENCH_PEAK_ADVISORS", "3000"))
 
 
 class FormFields(HTMLParser):
-    """The fields of the step's POST form, as a browser would send them."""
+    """The fields of the step's POST form, as a browser would send them (not those of a
+    ``<template>``, which the page clones to add a row, nor disabled ones)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.fields: list[tuple[str, str]] = []
         self._in_form = False
+        self._templates = 0
         self._textarea: str | None = None
         self._select: str | None = None
+        self._first_option: str | None = None
+        self._chosen = False
         self._text = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
+        if tag == "template":
+            self._templates += 1
         if (
             tag == "form"
             and a.get("method", "").lower() == "post"
             and "/etapes/" in a.get("action", "/etapes/")
         ):
             self._in_form = True
-        if not self._in_form or not a.get("name"):
+        if not self._in_form or self._templates:
+            return
+        if tag == "option" and self._select:  # options have no name
+            if self._first_option is None:
+                self._first_option = a.get("value", "")
+            if "selected" in a:
+                self.fields.append((self._select, a.get("value", "")))
+                self._chosen = True
+        if not a.get("name") or "disabled" in a:
             return
         if tag == "input":
             kind = a.get("type", "text").lower()
@@ -76,19 +90,28 @@ class FormFields(HTMLParser):
         elif tag == "textarea":
             self._textarea, self._text = a["name"], ""
         elif tag == "select":
-            self._select = a["name"]
-        elif tag == "option" and self._select and "selected" in a:
-            self.fields.append((self._select, a.get("value", "")))
+            self._select, self._first_option, self._chosen = a["name"], None, False
+
+    def as_data(self) -> dict[str, list[str]]:
+        """The fields as httpx sends a form (a name given several times keeps each value)."""
+        data: dict[str, list[str]] = {}
+        for name, value in self.fields:
+            data.setdefault(name, []).append(value)
+        return data
 
     def handle_data(self, data: str) -> None:
         if self._textarea is not None:
             self._text += data
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea" and self._textarea is not None:
+        if tag == "template":
+            self._templates -= 1
+        elif tag == "textarea" and self._textarea is not None:
             self.fields.append((self._textarea, self._text.lstrip("\n")))
             self._textarea = None
-        elif tag == "select":
+        elif tag == "select" and self._select is not None:
+            if not self._chosen and self._first_option is not None:  # as a browser does
+                self.fields.append((self._select, self._first_option))
             self._select = None
         elif tag == "form":
             self._in_form = False

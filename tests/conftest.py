@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -96,3 +101,34 @@ def kafka(settings: Any, kafka_mock_cluster: str) -> str:
     settings.KAFKA_GROUP_PROTOCOL = "consumer"
     settings.KAFKA_DELIVERY_TIMEOUT_SECONDS = 5
     return kafka_mock_cluster
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """URL of a running S3 server (moto's, in its own process)."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(endpoint, timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("the S3 server did not start")
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

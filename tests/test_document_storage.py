@@ -12,10 +12,7 @@ import hashlib
 import io
 import json
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import uuid
 import zipfile
 from collections.abc import Iterator
@@ -23,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import httpx
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -43,37 +39,6 @@ from tests.test_signature_onsite import contract, form, tablet, url  # noqa: F40
 pytestmark = pytest.mark.django_db
 
 KEY, SECRET, REGION = "test-access-key", "test-secret-key", "eu-west-3"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    """URL of a running S3 server (moto's, in its own process)."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(endpoint, timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the S3 server did not start")
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture
