@@ -7,7 +7,15 @@ Every value can be changed through the environment without rebuilding: gunicorn 
 from __future__ import annotations
 
 import os
-from typing import Any
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+# The metrics hooks (Prometheus multiprocess mode): one definition, nomad_web's.
+from nomad_web.gunicorn_conf import child_exit, on_starting
+
+__all__ = ["child_exit", "on_starting"]
 
 bind = "0.0.0.0:8000"
 # Two workers per node is what bench/bench_load.py measures (README, Benchmarks): two
@@ -28,11 +36,3 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Workers are recycled now and then, so a slow leak never grows for days.
 max_requests = 2000
 max_requests_jitter = 200
-
-
-def child_exit(server: Any, worker: Any) -> None:
-    """A worker gone: its metric files stop counting as live (Prometheus multiprocess mode)."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
-        multiprocess.mark_process_dead(worker.pid)

@@ -28,7 +28,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from integrations.models import DeadLetter, InboundVersion, ProcessedEvent
+from integrations.models import ConsumerLag, DeadLetter, InboundVersion, ProcessedEvent
 from integrations.outbound import mission_republish_if_changed
 from integrations.publisher import kafka_config, kafka_enabled
 from integrations.schemas import SchemaError, schema_validate
@@ -317,6 +317,51 @@ def dead_letter_retry(*, letter: DeadLetter) -> bool:
 
 # ---------------------------------------------------------------- the Kafka loop
 
+#: How often the loop measures its lag for the metrics (also while idle).
+LAG_EVERY_SECONDS = 15.0
+#: How long one lag measurement may wait for the brokers.
+LAG_TIMEOUT_SECONDS = 5.0
+
+
+def consumer_lag_record(*, consumer: Any) -> list[ConsumerLag]:
+    """Measure the group's lag on every partition assigned to ``consumer`` and store it.
+
+    Lag = the partition's high watermark less the group's committed offset (less its low
+    watermark when the group has committed nothing there yet). It is stored in the
+    database because the web's ``/metrics`` answers from other processes (gunicorn
+    workers) that hold no consumer: that way the lag is exposed behind the same token as
+    every other metric, by whichever worker is scraped, and a stopped consumer shows as a
+    growing ``nomad_consumer_lag_age_seconds`` rather than as a target gone missing."""
+    assignment = consumer.assignment()
+    if not assignment:
+        return []
+    committed = consumer.committed(assignment, timeout=LAG_TIMEOUT_SECONDS)
+    now = timezone.now()
+    rows = []
+    for tp in committed:
+        low, high = consumer.get_watermark_offsets(tp, timeout=LAG_TIMEOUT_SECONDS, cached=False)
+        done = tp.offset if tp.offset >= 0 else None  # negative: nothing committed yet
+        lag = max(high - (low if done is None else done), 0)
+        row, _ = ConsumerLag.objects.update_or_create(
+            topic=tp.topic,
+            partition=tp.partition,
+            defaults={"committed": done, "high_watermark": high, "lag": lag, "measured_at": now},
+        )
+        rows.append(row)
+    return rows
+
+
+def _lag_record_safely(consumer: Any) -> bool:
+    """Whether the lag was measured (False before the group assigned any partition). A
+    failed measurement is logged and tried again at the next period: messages come first."""
+    try:
+        return bool(consumer_lag_record(consumer=consumer))
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        logger.warning("back-office consumer: lag not measured", exc_info=True)
+        return True  # not again at once: at the next period
+
 
 @dataclass
 class ConsumeResult:
@@ -366,6 +411,7 @@ def consume(
     consumer = consumer or consumer_create()
     result = ConsumeResult()
     last_message = time.monotonic()
+    last_lag = 0.0  # measured at the first batch, or the first idle poll
     try:
         while not should_stop():
             if max_messages is not None and result.total >= max_messages:
@@ -393,6 +439,9 @@ def consume(
             if applied:
                 last_message = time.monotonic()
                 consumer.commit(asynchronous=False)
+            if time.monotonic() - last_lag >= LAG_EVERY_SECONDS and _lag_record_safely(consumer):
+                last_lag = time.monotonic()
+        _lag_record_safely(consumer)  # where it stopped (a --once run, a shutdown)
     finally:
         if own:
             consumer.close()

@@ -4,7 +4,8 @@ Outbound: ``OutboxEvent`` rows are written by the domain services in the transac
 the change; the relay publishes them and marks them sent. Inbound: ``ProcessedEvent``
 remembers every back-office event applied (deduplication), ``InboundVersion`` the
 newest version applied per back-office record (reordering), ``DeadLetter`` the messages
-that could not be applied (for a person to look at and retry).
+that could not be applied (for a person to look at and retry), ``ConsumerLag`` how far
+the consumer is behind each partition (for the metrics).
 """
 
 from __future__ import annotations
@@ -111,8 +112,43 @@ class DeadLetter(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
+        indexes = [
+            # The open ones: counted at every metrics scrape, listed first in the admin.
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(resolved=False),
+                name="dead_letter_open",
+            ),
+        ]
         verbose_name = _("dead letter")
         verbose_name_plural = _("dead letters")
 
     def __str__(self) -> str:
         return f"{self.topic}[{self.partition}]@{self.offset}"
+
+
+class ConsumerLag(models.Model):
+    """How far NOMAD's consumer group is behind one partition of the back office's topics.
+
+    Written by the consumer process (``consume_backoffice``) from its committed offsets
+    and the partition's high watermark; read by the web's ``/metrics``, which runs in
+    other processes (``nomad_consumer_lag``).
+    """
+
+    topic = models.CharField(_("topic"), max_length=200)
+    partition = models.IntegerField(_("partition"))
+    committed = models.BigIntegerField(_("committed offset"), null=True, blank=True)
+    high_watermark = models.BigIntegerField(_("high watermark"))
+    lag = models.BigIntegerField(_("lag"))
+    measured_at = models.DateTimeField(_("measured"))
+
+    class Meta:
+        ordering = ["topic", "partition"]
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "partition"], name="one_lag_per_partition")
+        ]
+        verbose_name = _("consumer lag")
+        verbose_name_plural = _("consumer lags")
+
+    def __str__(self) -> str:
+        return f"{self.topic}[{self.partition}]: {self.lag}"

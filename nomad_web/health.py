@@ -1,4 +1,5 @@
-"""Liveness of what the web process depends on: database, cache, Celery broker."""
+"""Readiness of what the web process depends on: database, cache, Celery broker, and the
+documents' storage (``/healthz/ready``; ``/healthz/live`` checks none of them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.db import connection
 
 logger = logging.getLogger(__name__)
@@ -38,13 +41,32 @@ def check_broker() -> str:
     return "ok"
 
 
-CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
+def check_storage() -> str:
+    """A small object written, read back and deleted where the quote and contract PDFs go."""
+    storage = storages["documents"]
+    probe = f"healthz/probe-{uuid.uuid4().hex}.txt"
+    name = storage.save(probe, ContentFile(b"nomad"))
+    try:
+        with storage.open(name, "rb") as stored:
+            if stored.read() != b"nomad":
+                raise RuntimeError("value written was not read back")
+    finally:
+        storage.delete(name)
+    return "ok"
+
+
+CHECKS = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+    "storage": check_storage,
+}
 
 
 def health_status() -> tuple[bool, dict[str, str]]:
     """(all healthy, status of each component); a failed check names its error's class.
 
-    The error's text (a host, a user name…) goes to the log only: ``/healthz`` is public.
+    The error's text (a host, a user name…) goes to the log only, never in an answer.
     """
     results: dict[str, str] = {}
     healthy = True

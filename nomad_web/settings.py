@@ -22,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from nomad_web.file_storage import filesystem_storages, s3_storages
+from nomad_web.logs import logging_config
 
 # Lets the code write ``ModelAdmin[Brand]`` and ``QuerySet[Visit]`` at run time too.
 django_stubs_ext.monkeypatch()
@@ -93,6 +94,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it times and logs what the client gets, redirects and static files too.
+    "nomad_web.observability.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "nomad_web.middleware.NoStoreMiddleware",
@@ -477,14 +480,22 @@ PWA_APP_LANG = "fr-FR"
 PWA_APP_ICONS = [{"src": "/static/img/icon.svg", "sizes": "any"}]
 PWA_APP_ICONS_APPLE = PWA_APP_ICONS
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # WeasyPrint and fontTools narrate every rendering step at INFO.
-    "loggers": {
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
-    },
-}
+# Logs: one JSON object per line in production, plain text in development (LOG_FORMAT);
+# the request and task lines are written by nomad_web/observability.py.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO"))
+# The worker keeps these handlers and formats instead of putting its own on the root logger.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Observability (README, "Observability"). /metrics and the details of /healthz/ready
+# answer a bearer token equal to METRICS_TOKEN; without one, /metrics is not served in
+# production (404) and is open elsewhere (a developer's machine, the tests).
+METRICS_TOKEN = env("METRICS_TOKEN")
+# Error tracking (Sentry SDK) and tracing (OpenTelemetry, OTLP over HTTP): each is on only
+# when its variable is set (nomad_web/telemetry.py, from NomadWebConfig.ready).
+SENTRY_DSN = env("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", NOMAD_ENV)
+SENTRY_TRACES_SAMPLE_RATE = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
+OTEL_EXPORTER_OTLP_ENDPOINT = env("OTEL_EXPORTER_OTLP_ENDPOINT")

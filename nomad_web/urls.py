@@ -21,7 +21,11 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
+    # /healthz: readiness, as before (the probes of existing deployments keep working).
+    path("healthz", views.healthz_ready, name="healthz"),
+    path("healthz/live", views.healthz_live, name="healthz_live"),
+    path("healthz/ready", views.healthz_ready, name="healthz_ready"),
+    path("metrics", views.metrics, name="metrics"),
     path("sw.js", visit_offline.service_worker, name="service_worker"),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),

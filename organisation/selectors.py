@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from nomad_web.request_cache import cached
-from organisation.models import Agency, Brand, Role, User
+from organisation.models import Agency, Brand, Membership, Role, User
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -27,6 +27,19 @@ def brand_for_user(*, user: User | AnonymousUser) -> Brand | None:
         return first.brand if first else None
 
     return cached("organisation", f"brand:{user_id}", compute)
+
+
+def agency_ids_of_user(*, user_id: int) -> list[int]:
+    """Ids of the agencies the person is a member of (the request log's ``agency``).
+
+    Cached per person like the brand; a change of membership invalidates it."""
+
+    def compute() -> list[int]:
+        return sorted(
+            Membership.objects.filter(user_id=user_id).values_list("agency_id", flat=True)
+        )
+
+    return cached("organisation", f"agency_ids:{user_id}", compute)
 
 
 def advisors_of_agency(*, agency: Agency) -> QuerySet[User]:

@@ -32,6 +32,8 @@ from visits.submissions import (
     submission_lock_visit,
     submission_previous,
     submission_record,
+    sync_outcome_of,
+    sync_submission_counted,
 )
 
 
@@ -138,6 +140,7 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 client_uuid=submission.client_uuid, visit_id=visit_id, digest=digest
             )
         except SubmissionMismatch:
+            sync_submission_counted("refused")
             return _refused(
                 request,
                 contract,
@@ -146,6 +149,7 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 _("This signature was already sent with other data: nothing was signed twice."),
             )
         if previous is not None:
+            sync_submission_counted("replayed")
             return (
                 JsonResponse(previous.response, status=previous.status_code)
                 if sync
@@ -159,6 +163,8 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 ip=client_ip(request) or "",
             )
         except SignatureError as exc:
+            if submission.client_uuid is not None:
+                sync_submission_counted("refused")
             return _refused(request, contract, sync, 422, str(exc))
         status = 409 if signature.status == SignatureStatus.CONFLICT else 200
         body = {
@@ -175,6 +181,8 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             response=body,
             device_id=request.headers.get(DEVICE_HEADER, "")[:64],
         )
+    if submission.client_uuid is not None:
+        sync_submission_counted(sync_outcome_of(status))
     if sync:
         return JsonResponse(body, status=status)
     if status == 409:

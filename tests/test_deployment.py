@@ -255,14 +255,8 @@ def test_the_nodes_wait_for_the_migrations():
 
 # --- The environment the app reads ---------------------------------------------------------
 
-# Read by the metrics work landing beside this one (the names were agreed before it
-# reached settings.py); PROMETHEUS_MULTIPROC_DIR is prometheus_client's own and
-# deploy/gunicorn_config.py's.
-NAMES_READ_OUTSIDE_SETTINGS = {
-    "METRICS_TOKEN",
-    "LOG_FORMAT",
-    "PROMETHEUS_MULTIPROC_DIR",
-}
+# Not read by settings.py: prometheus_client's own (and nomad_web/gunicorn_conf.py's).
+NAMES_READ_OUTSIDE_SETTINGS = {"PROMETHEUS_MULTIPROC_DIR"}
 
 
 def settings_names() -> set[str]:

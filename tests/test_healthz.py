@@ -1,11 +1,24 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
 from nomad_web import health
 
 pytestmark = pytest.mark.django_db
+
+TOKEN = "healthz-test-token-0123456789"
+
+
+@pytest.fixture
+def client(client: Client, settings: Any) -> Client:
+    """The details of each component are for the bearer of the metrics token (or staff);
+    anonymous callers get ok or down only (tests/test_observability_health.py)."""
+    settings.METRICS_TOKEN = TOKEN
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {TOKEN}"
+    return client
 
 
 def test_it_reports_every_component(client: Client) -> None:
@@ -16,6 +29,7 @@ def test_it_reports_every_component(client: Client) -> None:
     assert body["database"] == "ok"
     assert body["cache"] == "ok"
     assert body["broker"] in {"ok", "eager"}
+    assert body["storage"] == "ok"
 
 
 def test_it_answers_503_when_the_database_is_down(

@@ -174,6 +174,10 @@ def _paper_copy(agency: Agency) -> dict[str, Any]:
 URLS: dict[str, Case] = {
     "": Case(own={"anonymous": LOGIN, "advisor": 302, "manager": 302, "staff": 302}),
     "healthz": Case(own=_everyone(200)),
+    "healthz/live": Case(own=_everyone(200)),
+    "healthz/ready": Case(own=_everyone(200)),
+    # Open outside production when METRICS_TOKEN is unset (its token: test_observability).
+    "metrics": Case(own=_everyone(200)),
     "^manifest\\.json$": Case(own=_everyone(200), path="/manifest.json"),
     "marque/<slug:slug>/theme.css": Case(
         # The brand's colours are public: the login page of a brand needs them too.

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nomad_web.http import DEVICE_HEADER, SYNC_HEADER
+from nomad_web.metrics import sync_outcome_of, sync_submission_counted
 from visits.models import Submission, Visit
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
     "submission_previous",
     "submission_record",
     "submission_time",
+    "sync_outcome_of",
+    "sync_submission_counted",
 ]
 # Fields that differ between two sends of the same submission.
 _VOLATILE = {"csrfmiddlewaretoken"}
@@ -114,10 +117,12 @@ def submission_answer(
     """One replayable JSON write of the outbox: a valid submission id is required, the
     visit's writes are serialised, a replay gets the stored answer, another body under
     the same id is a 422. ``handle`` does the write and returns (status, body); 2xx and
-    409 answers are stored, a 4xx refusal is not (the device corrects and sends again)."""
+    409 answers are stored, a 4xx refusal is not (the device corrects and sends again).
+    Each answer is counted by outcome (``nomad_sync_submissions_total``)."""
     try:
         client_uuid = uuid.UUID(request.POST.get("submission_id", ""))
     except ValueError:
+        sync_submission_counted("refused")
         return JsonResponse(
             {"status": 400, "message": _("The submission id is missing or is not a UUID.")},
             status=400,
@@ -130,9 +135,11 @@ def submission_answer(
                 client_uuid=client_uuid, visit_id=visit_id, digest=digest
             )
         except SubmissionMismatch:
+            sync_submission_counted("refused")
             message = _("This submission id was already used for other data: nothing was changed.")
             return JsonResponse({"status": 422, "message": message}, status=422)
         if previous is not None:
+            sync_submission_counted("replayed")
             return JsonResponse(previous.response, status=previous.status_code)
         status, body = handle(client_uuid)
         body = {"status": status, **body}
@@ -145,4 +152,5 @@ def submission_answer(
                 response=body,
                 device_id=request.headers.get(DEVICE_HEADER, "")[:64],
             )
+    sync_submission_counted(sync_outcome_of(status))
     return JsonResponse(body, status=status)

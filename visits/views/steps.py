@@ -56,6 +56,8 @@ from visits.submissions import (
     submission_previous,
     submission_record,
     submission_time,
+    sync_outcome_of,
+    sync_submission_counted,
 )
 from visits.views.access import get_visit_for_user
 
@@ -426,9 +428,11 @@ def _post(page: StepPage) -> HttpResponse:
                 client_uuid=ctx.client_uuid, visit_id=page.visit.pk, digest=digest
             )
         except SubmissionMismatch:
+            sync_submission_counted("refused")
             message = _("This submission id was already used for other data: nothing was changed.")
             return _answer(page, Outcome(422, page.visit, message=message))
         if previous is not None:
+            sync_submission_counted("replayed")
             return JsonResponse(previous.response, status=previous.status_code)
         outcome = _save(page, ctx)
         if outcome.status in (200, 409):
@@ -440,6 +444,8 @@ def _post(page: StepPage) -> HttpResponse:
                 response=_json(page, outcome),
                 device_id=ctx.device_id,
             )
+    if ctx.client_uuid is not None:  # an offline submission (a plain form post has no id)
+        sync_submission_counted(sync_outcome_of(outcome.status))
     return _answer(page, outcome)
 
 
