@@ -24,15 +24,27 @@ Families and what bumps them:
 ``mfa:<user id>`` allauth Authenticator: whether that staff member has TOTP.
 
 Values depending on a person are cached per user id, so agency scoping stays exact.
+
+Round trips. A request reads each family's generation once: the first read fetches the
+generations of every shared family in one ``get_many`` and keeps them until the request
+ends (a bump in the same request drops the family's, so it reads its own change; another
+node's bump is seen from the next request on). A value is kept for a while in the
+process too, pickled, under its full key: a key names its generation, so a value found
+under it is the current one, and it is unpickled afresh for every reader as from Redis.
+Outside a request (Celery tasks, commands), generations are read every time, as before.
 """
 
 from __future__ import annotations
 
+import pickle
 import time
+from collections import OrderedDict
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -41,22 +53,48 @@ T = TypeVar("T")
 #: Seconds a value may live at most, whatever happens to the signals.
 TIMEOUT = 300
 _PREFIX = "rc"
+#: The families most pages read, whose generations the first read of a request fetches.
+SHARED_FAMILIES = ("organisation", "announcements", "legal", "catalogue")
+#: How many values the process keeps (pickled; a few KB each).
+LOCAL_VALUES = 2048
+
+#: The generations read during the current request (None outside a request); a family
+#: read but not in the cache then is None until it is asked for.
+_request_generations: ContextVar[dict[str, int | None] | None] = ContextVar(
+    "request_generations", default=None
+)
+#: key -> (expiry, pickled value), the most recently used last.
+_local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
 
 def _generation_key(family: str) -> str:
     return f"{_PREFIX}:gen:{family}"
 
 
-def generation(family: str) -> int:
-    """The family's current generation (created when missing)."""
-    key = _generation_key(family)
+def _fresh_generation(key: str) -> int:
+    # A fresh start from the clock, not from 1: if the cache lost the generation, keys of
+    # an older generation must not come back to life.
+    cache.add(key, time.time_ns() // 1_000_000, timeout=None)
     value = cache.get(key)
-    if value is None:
-        # A fresh start from the clock, not from 1: if the cache lost the generation, keys
-        # of an older generation must not come back to life.
-        cache.add(key, time.time_ns() // 1_000_000, timeout=None)
-        value = cache.get(key)
     return int(value) if value is not None else 0
+
+
+def generation(family: str) -> int:
+    """The family's current generation (created when missing); read once per request."""
+    known = _request_generations.get()
+    if known is None:
+        value = cache.get(_generation_key(family))
+        return int(value) if value is not None else _fresh_generation(_generation_key(family))
+    if family not in known:
+        wanted = [family, *(f for f in SHARED_FAMILIES if f not in known and f != family)]
+        found = cache.get_many([_generation_key(f) for f in wanted])
+        for name in wanted:
+            value = found.get(_generation_key(name))
+            known[name] = int(value) if value is not None else None
+    current = known[family]
+    if current is None:
+        current = known[family] = _fresh_generation(_generation_key(family))
+    return current
 
 
 def _bump_now(family: str) -> None:
@@ -65,6 +103,42 @@ def _bump_now(family: str) -> None:
         cache.incr(key)
     except ValueError:  # missing: any new value is one no cached key uses
         cache.set(key, time.time_ns() // 1_000_000, timeout=None)
+    known = _request_generations.get()
+    if known is not None:
+        known.pop(family, None)  # the rest of this request reads the new generation
+
+
+def _request_begins(**kwargs: Any) -> None:
+    _request_generations.set({})
+
+
+def _request_ends(**kwargs: Any) -> None:
+    _request_generations.set(None)
+
+
+def local_clear() -> None:
+    """Forget the values this process keeps (the tests, with ``cache.clear()``)."""
+    _local.clear()
+
+
+def _local_get(key: str) -> tuple[Any] | None:
+    entry = _local.get(key)
+    if entry is None:
+        return None
+    expires, pickled = entry
+    if expires < time.monotonic():
+        _local.pop(key, None)
+        return None
+    _local.move_to_end(key)
+    value: tuple[Any] = pickle.loads(pickled)  # noqa: S301 (our own values, never a client's)
+    return value
+
+
+def _local_set(key: str, wrapped: tuple[Any]) -> None:
+    _local[key] = (time.monotonic() + TIMEOUT, pickle.dumps(wrapped, pickle.HIGHEST_PROTOCOL))
+    _local.move_to_end(key)
+    while len(_local) > LOCAL_VALUES:
+        _local.popitem(last=False)
 
 
 def bump(family: str) -> None:
@@ -89,12 +163,17 @@ def cached(family: str, name: str, compute: Callable[[], T]) -> T:
     else:
         _dirty().clear()
     key = f"{_PREFIX}:{family}:{generation(family)}:{name}"
-    hit = cache.get(key)
+    hit = _local_get(key)
+    if hit is None:
+        hit = cache.get(key)
+        if isinstance(hit, tuple) and len(hit) == 1:
+            _local_set(key, hit)
     if isinstance(hit, tuple) and len(hit) == 1:
         value: T = hit[0]
         return value
     value = compute()
     cache.set(key, (value,), timeout=TIMEOUT)
+    _local_set(key, (value,))
     return value
 
 
@@ -166,6 +245,9 @@ _RECEIVERS: list[tuple[str, Callable[..., None]]] = [
 def connect() -> None:
     """Connects the receivers (``NomadWebConfig.ready``)."""
     from django.apps import apps
+
+    request_started.connect(_request_begins, dispatch_uid="request_cache:begins")
+    request_finished.connect(_request_ends, dispatch_uid="request_cache:ends")
 
     for label, receiver in _RECEIVERS:
         sender = apps.get_model(label)

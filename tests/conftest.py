@@ -14,6 +14,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from nomad_web import request_cache
 from organisation.models import Agency, Role, User
 from tests.factories import PASSWORD, AgencyFactory, UserFactory
 
@@ -26,6 +27,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _clear_cache() -> None:
     # Rate limits and cached values must not leak from one test to the next (Redis in CI).
     cache.clear()
+    request_cache.local_clear()
 
 
 @pytest.fixture

@@ -325,3 +325,36 @@ def test_the_agenda_reads_brand_and_announcements_from_the_cache(
     with django_assert_max_num_queries(3):
         again = agenda(as_advisor)
     assert "Bienvenue" in again
+
+
+def test_a_page_reads_the_generations_at_once_and_the_values_from_the_process(
+    as_advisor: Client, monkeypatch: Any
+) -> None:
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    trips: list[list[str]] = []
+    inside = [False]  # the local-memory backend's get_many calls get: one trip, not more
+    for method in ("get", "get_many"):
+        real = getattr(backend, method)
+
+        def counting(keys: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            names = [keys] if isinstance(keys, str) else list(keys)
+            if not inside[0] and any(str(name).startswith("rc:") for name in names):
+                trips.append(names)
+            outer, inside[0] = inside[0], True
+            try:
+                return _real(keys, *args, **kwargs)
+            finally:
+                inside[0] = outer
+
+        monkeypatch.setattr(backend, method, counting)
+    Announcement.objects.create(title="Bienvenue", body="…")
+    assert "Bienvenue" in agenda(as_advisor)  # fills the shared cache and the process's
+    trips.clear()
+    assert "Bienvenue" in agenda(as_advisor)
+    # The shared families' generations in one round trip, the person's own in another;
+    # no value is fetched: the process holds them under the same generations.
+    assert len(trips) <= 2, trips
+    assert all(name.startswith("rc:gen:") for names in trips for name in names), trips
+    assert {"rc:gen:organisation", "rc:gen:announcements"} <= set(trips[0])
