@@ -165,7 +165,7 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "nomad_web.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "nomad",
         }

@@ -39,7 +39,7 @@ def test_it_uses_postgresql_and_redis_when_their_urls_are_set() -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:3] == [
         "django.db.backends.postgresql",
-        "django.core.cache.backends.redis.RedisCache",
+        "nomad_web.redis_cache.RedisCache",
         "redis://127.0.0.1:6379/3 False",
     ]
 
@@ -143,7 +143,7 @@ def test_it_refuses_production_with_a_per_process_cache() -> None:
     assert "REDIS_URL must be set in production" in out.stderr
     code = "from django.conf import settings as s; print(s.CACHES['default']['BACKEND'])"
     with_redis = _run(code, **production, REDIS_URL="redis://127.0.0.1:6379/0")
-    assert with_redis.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+    assert with_redis.stdout.strip() == "nomad_web.redis_cache.RedisCache"
 
 
 def test_it_reads_the_number_of_trusted_proxies() -> None:
