@@ -190,6 +190,13 @@ def test_a_whole_visit_with_each_request_on_the_other_node(
         "REDIS_URL": os.environ["REDIS_URL"],
         "DJANGO_ALLOW_ASYNC_UNSAFE": "",
     }
+    # The nodes serve static files from whitenoise's manifest, as in production.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     with ExitStack() as stack:
         bases = [stack.enter_context(gunicorn(env, workers=1)) for _ in range(2)]
         for n in range(2):
