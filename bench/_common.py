@@ -25,6 +25,7 @@ def django_setup() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nomad_web.settings")
     os.environ.setdefault("DEBUG", "false")  # as served: no query log, no debug pages
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no request log line on the console
     if not os.environ.get("DATABASE_URL"):
         os.environ["SQLITE_PATH"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
     import django

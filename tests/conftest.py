@@ -66,7 +66,7 @@ def login(client: Client, user: User) -> Client:
     return client
 
 
-__all__ = ["PASSWORD", "login"]
+__all__ = ["PASSWORD", "login", "postgresql_required", "wait_until"]
 
 
 @pytest.fixture
@@ -134,3 +134,23 @@ def s3_endpoint() -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def postgresql_required(why: str) -> None:
+    """Skips the test outside PostgreSQL (fails it in CI, which must run it)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("CI must run this test against PostgreSQL (DATABASE_URL)")
+        pytest.skip(why)
+
+
+def wait_until(condition: Any, seconds: float, what: str) -> None:
+    """Polls ``condition()`` until it is true; fails saying ``what`` did not happen."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")

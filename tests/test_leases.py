@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +24,7 @@ from privacy.services import retention_apply
 from quotes.legal_defaults import legal_texts_load
 from quotes.models import LegalText, Quote, QuoteStatus
 from quotes.services import quote_expire_due, quote_issue
+from tests.conftest import postgresql_required
 from tests.factories import VisitFactory, make_price_list, make_visit_ready_to_quote
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,10 +32,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _postgresql() -> None:
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI"):
-            pytest.fail("CI must run this test against PostgreSQL (DATABASE_URL)")
-        pytest.skip("several nodes share PostgreSQL; the embedded SQLite mode is one node")
+    postgresql_required("several nodes share PostgreSQL; the embedded SQLite mode is one node")
     legal_texts_load(LegalText)  # a transactional test's flush lost the data migrations
 
 

@@ -15,7 +15,6 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.conf import settings
@@ -26,6 +25,7 @@ from integrations.models import OutboxEvent, ProcessedEvent
 from integrations.outbound import visit_closed_publish
 from organisation.models import Agency
 from tests.bus import backoffice_event, booking, kafka_read
+from tests.conftest import postgresql_required, wait_until
 from tests.factories import AgencyFactory, VisitFactory
 from visits.models import Visit
 
@@ -37,10 +37,7 @@ VISITS, VERSIONS = 30, 5
 
 @pytest.fixture(autouse=True)
 def _postgresql() -> None:
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI"):
-            pytest.fail("CI must run this test against PostgreSQL (DATABASE_URL)")
-        pytest.skip("several processes share PostgreSQL; SQLite is the one-node mode")
+    postgresql_required("several processes share PostgreSQL; SQLite is the one-node mode")
 
 
 def _node_env() -> dict[str, str]:
@@ -89,15 +86,6 @@ def _start(processes: list[subprocess.Popen[str]], *command: str) -> subprocess.
     return process
 
 
-def _wait(condition: Any, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_two_relays_publish_every_event_once_in_order_per_key(
     kafka: str, agency: Agency, processes: list[subprocess.Popen[str]]
 ) -> None:
@@ -114,7 +102,7 @@ def test_two_relays_publish_every_event_once_in_order_per_key(
         _start(processes, "relay_outbox", "--batch-size", "7", "--interval", "0.05")
         for _ in range(2)
     ]
-    _wait(
+    wait_until(
         lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(),
         90,
         "the outbox to drain",

@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -37,6 +36,7 @@ from quotes.models import Contract, Document, DocumentKind, LegalText, Quote
 from signatures.models import SignatureRequest, SignatureStatus
 from signatures.seal import seal_development_pair
 from tests.bus import visit_captured
+from tests.conftest import postgresql_required, wait_until
 from tests.factories import (
     PASSWORD,
     AgencyFactory,
@@ -59,10 +59,11 @@ SYNC = {"X-Nomad-Sync": "1", "X-Nomad-Device": "tablet-scale-out"}
 
 @pytest.fixture(autouse=True)
 def _shared_engines() -> None:
-    if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
+    postgresql_required("several nodes share PostgreSQL and Redis")
+    if not os.environ.get("REDIS_URL"):
         if os.environ.get("CI"):
-            pytest.fail("CI must run this test against PostgreSQL and Redis")
-        pytest.skip("several nodes share PostgreSQL and Redis (set DATABASE_URL, REDIS_URL)")
+            pytest.fail("CI must run this test against Redis (REDIS_URL)")
+        pytest.skip("several nodes share Redis (set REDIS_URL)")
     legal_texts_load(LegalText)  # a transactional test's flush lost the data migrations
 
 
@@ -146,15 +147,6 @@ def _messages(page: httpx.Response) -> list[str]:
     """The page's error and flash messages, for an assertion's explanation."""
     found = re.findall(r'class="[^"]*(?:error|message|alert)[^"]*"[^>]*>(.*?)</', page.text, re.S)
     return [re.sub(r"<[^>]+>", "", text).strip() for text in found]
-
-
-def _wait(condition: Any, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_whole_visit_with_each_request_on_the_other_node(
@@ -287,7 +279,7 @@ def _walk_through(browser: Nodes, visit: Visit, tmp_path: Path) -> None:
     request = SignatureRequest.objects.get(contract=contract)
     assert request.status == SignatureStatus.SIGNED
     kinds = (DocumentKind.SIGNED_QUOTE, DocumentKind.SIGNED_CONTRACT, DocumentKind.EVIDENCE)
-    _wait(
+    wait_until(
         lambda: Document.objects.filter(quote=quote, kind__in=kinds).count() == len(kinds),
         90,
         "the workers to seal the signed documents",
