@@ -500,9 +500,10 @@ class ShortList:
 
 
 def _short_list(queryset: QuerySet[Any], order: tuple[str, ...], limit: int) -> ShortList:
-    """The first ``limit`` rows, and how many there are in all (a ``COUNT`` without the
-    joins the rows need, so the rows query can stop at ``limit``)."""
-    return ShortList(count=queryset.count(), rows=list(queryset.order_by(*order)[:limit]))
+    """The first ``limit`` rows, and how many there are in all: fewer rows than the limit
+    are all of them; otherwise a ``COUNT`` (without the joins the rows need)."""
+    rows = list(queryset.order_by(*order)[:limit])
+    return ShortList(count=len(rows) if len(rows) < limit else queryset.count(), rows=rows)
 
 
 def quotes_expiring(

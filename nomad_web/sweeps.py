@@ -20,7 +20,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from nomad_web.leases import exclusive
@@ -52,17 +53,20 @@ def signed_without_documents(grace: timedelta | None = None) -> SignatureRequest
     """Signed requests, signed before the grace period, whose sealed documents are missing.
 
     Not scoped: callers scope it (``.for_user``) when a person sees it."""
+    # A correlated count on the documents' (quote, kind) index, rather than a join and a
+    # GROUP BY over every column the callers select.
+    sealed = (
+        Document.objects.filter(quote_id=OuterRef("contract__quote_id"), kind__in=SEALED_KINDS)
+        .order_by()
+        .values("quote_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         SignatureRequest.objects.filter(
             status=SignatureStatus.SIGNED, completed_at__lt=_cutoff(grace)
         )
-        .annotate(
-            sealed=Count(
-                "contract__quote__documents",
-                filter=Q(contract__quote__documents__kind__in=SEALED_KINDS),
-                distinct=True,
-            )
-        )
+        .annotate(sealed=Coalesce(Subquery(sealed, output_field=IntegerField()), 0))
         .filter(sealed__lt=len(SEALED_KINDS))
     )
 
