@@ -78,7 +78,7 @@ def sources_for(*, user: User, filters: DashboardFilters) -> Sources:
     agency_ids = agency_ids_for(user)
     if agency_ids is None:
         return replace(sources, scope="all")
-    ids = sorted(set(agency_ids.values_list("agency_id", flat=True)))
+    ids = sorted(set(agency_ids))
     return replace(sources, scope=",".join(map(str, ids)) or "none")
 
 

@@ -21,17 +21,22 @@ if TYPE_CHECKING:
 _M = TypeVar("_M", bound=models.Model)
 
 
-def agency_ids_for(user: User | AnonymousUser) -> models.QuerySet[Any] | None:
-    """Ids of the agencies ``user`` may see, as a subquery; ``None`` means all of them."""
-    from organisation.models import Membership, Role
+def agency_ids_for(user: User | AnonymousUser) -> list[int] | None:
+    """Ids of the agencies ``user`` may see; ``None`` means all of them.
+
+    A list, not a subquery: every scoped query then filters on plain ids. It is the
+    person's memberships as cached for the request (``organisation.selectors``), which
+    any change of membership invalidates at once (``nomad_web.request_cache``)."""
+    from organisation.models import Role
+    from organisation.selectors import agency_ids_of_user
 
     if not user.is_authenticated or not user.is_active:
-        return Membership.objects.none().values("agency_id")
+        return []
     if user.is_staff:
         return None
     if user.role not in (Role.ADVISOR, Role.MANAGER):
-        return Membership.objects.none().values("agency_id")
-    return Membership.objects.filter(user=user).values("agency_id")
+        return []
+    return agency_ids_of_user(user_id=user.pk)
 
 
 class OutOfScope(Http404):

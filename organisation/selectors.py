@@ -30,7 +30,8 @@ def brand_for_user(*, user: User | AnonymousUser) -> Brand | None:
 
 
 def agency_ids_of_user(*, user_id: int) -> list[int]:
-    """Ids of the agencies the person is a member of (the request log's ``agency``).
+    """Ids of the agencies the person is a member of: what scoping lets them see
+    (``organisation.scoping``), and the request log's ``agency``.
 
     Cached per person like the brand; a change of membership invalidates it."""
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from organisation.models import Agency, Role, User
+from organisation.models import Agency, Membership, Role, User
 from organisation.scoping import get_for_user_or_404
 from tests.factories import ProspectFactory, UserFactory, VisitFactory
 from visits.models import Prospect, Visit
@@ -81,3 +81,18 @@ def test_it_sends_anonymous_people_to_the_login_page(client: Client, agency: Age
     response = client.get(reverse("visits:visit_detail", args=[visit.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_a_membership_ended_or_added_changes_the_scope_on_the_next_request(
+    client: Client, agency: Agency, other_agency: Agency
+) -> None:
+    manager = UserFactory(role=Role.MANAGER, agencies=[agency, other_agency])
+    theirs = VisitFactory(prospect__agency=other_agency)
+    client.force_login(manager)
+    url = reverse("visits:visit_detail", args=[theirs.pk])
+    assert client.get(url).status_code == 200  # the scope is now cached for this person
+    Membership.objects.filter(user=manager, agency=other_agency).delete()
+    assert client.get(url).status_code == 404
+    manager.agencies.add(other_agency)
+    assert client.get(url).status_code == 200
+    assert set(Visit.objects.for_user(manager)) >= {theirs}
