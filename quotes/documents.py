@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import mimetypes
+import secrets
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
@@ -281,8 +282,11 @@ def document_store(*, quote: Quote, kind: str, content: bytes, pages: int) -> Do
     digest = hashlib.sha256(content).hexdigest()
     document = Document(quote=quote, kind=kind, sha256=digest, size=len(content), pages=pages)
     extension = "json" if kind == DocumentKind.EVIDENCE_JSON else "pdf"
+    # A name of this attempt's own: two nodes rendering the same document at once make the
+    # same bytes, and an object store (unlike the file system) may let both write one key.
     document.file.save(
-        f"{FILE_PREFIXES[kind]}-{quote.reference}-{digest[:12]}.{extension}",
+        f"{FILE_PREFIXES[kind]}-{quote.reference}-{digest[:12]}-{secrets.token_hex(4)}"
+        f".{extension}",
         ContentFile(content),
         save=False,
     )
@@ -290,9 +294,12 @@ def document_store(*, quote: Quote, kind: str, content: bytes, pages: int) -> Do
         with transaction.atomic():
             document.save()
     except IntegrityError:
-        # Rendered twice at once (a retried task): keep the first, drop our file.
-        document.file.delete(save=False)
-        return Document.objects.get(quote=quote, kind=kind)
+        # Rendered twice at once (a retried task, two nodes): keep the first, drop our
+        # file, never the first one's.
+        first = Document.objects.get(quote=quote, kind=kind)
+        if first.file.name != document.file.name:
+            document.file.delete(save=False)
+        return first
     return document
 
 

@@ -31,7 +31,7 @@ from pypdf import PdfReader
 from nomad_web.file_storage import s3_storages
 from organisation.models import Agency, User
 from privacy.services import prospect_export
-from quotes.documents import document_render
+from quotes.documents import document_render, document_store
 from quotes.models import Contract, Document, DocumentKind
 from signatures.seal import seal_validate
 from tests.test_signature_onsite import contract, form, tablet, url  # noqa: F401 (fixtures)
@@ -215,3 +215,31 @@ def test_a_brand_without_a_logo_never_serves_another_by_name(
         reverse("organisation:brand_logo", args=[agency.brand.slug]), {"v": "../theirs.png"}
     )
     assert response.status_code == 404
+
+
+def test_two_nodes_storing_the_same_document_at_once_keep_the_first_object(
+    bucket: _Bucket,
+    contract: Contract,  # noqa: F811
+    monkeypatch: Any,
+) -> None:
+    """Two nodes render the same quote at once: same bytes, and both saw no row and no
+    object yet. The one whose row loses must not delete the winner's object."""
+    first = document_render(quote=contract.quote, kind=DocumentKind.QUOTE)
+    with first.file.open("rb") as handle:
+        content = handle.read()
+    storage = storages["documents"]
+    # The race window: the second node found neither the row nor a file of that name.
+    monkeypatch.setattr(storage, "exists", lambda name: False)
+    real_filter = Document.objects.filter
+
+    def no_row_yet(*args: Any, **kwargs: Any) -> Any:
+        return real_filter(*args, **kwargs).none()
+
+    monkeypatch.setattr(Document.objects, "filter", no_row_yet)
+    second = document_store(
+        quote=contract.quote, kind=DocumentKind.QUOTE, content=content, pages=first.pages
+    )
+    monkeypatch.undo()
+    assert second.pk == first.pk
+    assert bucket.keys("documents/") == [f"documents/{first.file.name}"]
+    assert hashlib.sha256(bucket.read(f"documents/{first.file.name}")).hexdigest() == first.sha256
