@@ -37,6 +37,7 @@ Outside a request (Celery tasks, commands), generations are read every time, as 
 from __future__ import annotations
 
 import pickle
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -63,8 +64,10 @@ LOCAL_VALUES = 2048
 _request_generations: ContextVar[dict[str, int | None] | None] = ContextVar(
     "request_generations", default=None
 )
-#: key -> (expiry, pickled value), the most recently used last.
+#: key -> (expiry, pickled value), the most recently used last; threads of one process
+#: (runserver, a threaded worker) share it under the lock.
 _local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+_local_lock = threading.Lock()
 
 
 def _generation_key(family: str) -> str:
@@ -118,27 +121,31 @@ def _request_ends(**kwargs: Any) -> None:
 
 def local_clear() -> None:
     """Forget the values this process keeps (the tests, with ``cache.clear()``)."""
-    _local.clear()
+    with _local_lock:
+        _local.clear()
 
 
 def _local_get(key: str) -> tuple[Any] | None:
-    entry = _local.get(key)
-    if entry is None:
-        return None
-    expires, pickled = entry
-    if expires < time.monotonic():
-        _local.pop(key, None)
-        return None
-    _local.move_to_end(key)
+    with _local_lock:
+        entry = _local.get(key)
+        if entry is None:
+            return None
+        expires, pickled = entry
+        if expires < time.monotonic():
+            del _local[key]
+            return None
+        _local.move_to_end(key)
     value: tuple[Any] = pickle.loads(pickled)  # noqa: S301 (our own values, never a client's)
     return value
 
 
 def _local_set(key: str, wrapped: tuple[Any]) -> None:
-    _local[key] = (time.monotonic() + TIMEOUT, pickle.dumps(wrapped, pickle.HIGHEST_PROTOCOL))
-    _local.move_to_end(key)
-    while len(_local) > LOCAL_VALUES:
-        _local.popitem(last=False)
+    entry = (time.monotonic() + TIMEOUT, pickle.dumps(wrapped, pickle.HIGHEST_PROTOCOL))
+    with _local_lock:
+        _local[key] = entry
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_VALUES:
+            _local.popitem(last=False)
 
 
 def bump(family: str) -> None:

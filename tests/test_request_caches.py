@@ -358,3 +358,36 @@ def test_a_page_reads_the_generations_at_once_and_the_values_from_the_process(
     assert len(trips) <= 2, trips
     assert all(name.startswith("rc:gen:") for names in trips for name in names), trips
     assert {"rc:gen:organisation", "rc:gen:announcements"} <= set(trips[0])
+
+
+def test_the_process_copy_is_safe_for_threads(monkeypatch: Any) -> None:
+    import sys
+    import threading
+
+    from nomad_web import request_cache
+
+    monkeypatch.setattr(request_cache, "LOCAL_VALUES", 16)  # evictions all the time
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch between any two steps, as under load
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(2000):
+                key = f"rc:test:{(n * 7 + i) % 40}"
+                request_cache._local_set(key, (i,))
+                found = request_cache._local_get(key)
+                assert found is None or isinstance(found[0], int)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        sys.setswitchinterval(previous)
+    assert errors == []
+    assert len(request_cache._local) <= 16
