@@ -26,8 +26,9 @@ Families and what bumps them:
 Values depending on a person are cached per user id, so agency scoping stays exact.
 
 Round trips. A request reads each family's generation once: the first read fetches the
-generations of every shared family in one ``get_many`` and keeps them until the request
-ends (a bump in the same request drops the family's, so it reads its own change; another
+generations of every shared family in one ``get_many`` (with the signed-in person's own
+families, once ``request_user`` has named them) and keeps them until the request ends
+(a bump in the same request drops the family's, so it reads its own change; another
 node's bump is seen from the next request on). A value is kept for a while in the
 process too, pickled, under its full key: a key names its generation, so a value found
 under it is the current one, and it is unpickled afresh for every reader as from Redis.
@@ -56,6 +57,9 @@ TIMEOUT = 300
 _PREFIX = "rc"
 #: The families most pages read, whose generations the first read of a request fetches.
 SHARED_FAMILIES = ("organisation", "announcements", "legal", "catalogue")
+#: Families kept per person (``<family>:<user id>``), fetched with the shared ones once the
+#: request's user is known (``request_user``).
+PER_USER_FAMILIES = ("dismissals", "mfa")
 #: How many values the process keeps (pickled; a few KB each).
 LOCAL_VALUES = 2048
 
@@ -63,6 +67,10 @@ LOCAL_VALUES = 2048
 #: read but not in the cache then is None until it is asked for.
 _request_generations: ContextVar[dict[str, int | None] | None] = ContextVar(
     "request_generations", default=None
+)
+#: The signed-in person's own families, for the first read of the request.
+_request_user_families: ContextVar[tuple[str, ...]] = ContextVar(
+    "request_user_families", default=()
 )
 #: key -> (expiry, pickled value), the most recently used last; threads of one process
 #: (runserver, a threaded worker) share it under the lock.
@@ -89,7 +97,8 @@ def generation(family: str) -> int:
         value = cache.get(_generation_key(family))
         return int(value) if value is not None else _fresh_generation(_generation_key(family))
     if family not in known:
-        wanted = [family, *(f for f in SHARED_FAMILIES if f not in known and f != family)]
+        others = (*SHARED_FAMILIES, *_request_user_families.get())
+        wanted = [family, *(f for f in others if f not in known and f != family)]
         found = cache.get_many([_generation_key(f) for f in wanted])
         for name in wanted:
             value = found.get(_generation_key(name))
@@ -113,10 +122,18 @@ def _bump_now(family: str) -> None:
 
 def _request_begins(**kwargs: Any) -> None:
     _request_generations.set({})
+    _request_user_families.set(())
 
 
 def _request_ends(**kwargs: Any) -> None:
     _request_generations.set(None)
+    _request_user_families.set(())
+
+
+def request_user(user_id: int) -> None:
+    """The request is that person's: their families come with the request's first read."""
+    if _request_generations.get() is not None:
+        _request_user_families.set(tuple(f"{f}:{user_id}" for f in PER_USER_FAMILIES))
 
 
 def local_clear() -> None:

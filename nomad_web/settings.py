@@ -170,6 +170,9 @@ if REDIS_URL:
             "KEY_PREFIX": "nomad",
         }
     }
+    # Sessions read from Redis, written through to the database: a signed-in request
+    # saves the session query (a session outlives a flush of the cache).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # The login rate limits live in the cache: a per-process cache gives each worker its own

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nomad_web.http import SYNC_HEADER
-from nomad_web.request_cache import cached
+from nomad_web.request_cache import cached, request_user
 from organisation.models import AccessEvent
 from organisation.oidc import BACKEND_PATH
 from organisation.scoping import OutOfScope
@@ -92,6 +92,7 @@ class SessionLifetimeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.user.is_authenticated:
+            request_user(request.user.pk)
             expired = self._expired(request)
             if expired:
                 access_event_record(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from organisation.models import Agency, Role, User
@@ -248,7 +249,9 @@ def test_conflicts_stay_in_their_agency(
 
 
 def test_it_lists_what_to_prepare_for_the_day(tablet: Client, visit: Visit, advisor: User) -> None:
-    other = VisitFactory(prospect__agency=visit.agency)  # someone else's
+    # Now, not the factory's "in an hour": after 23:00 in Paris that is tomorrow.
+    Visit.objects.filter(pk=visit.pk).update(scheduled_at=timezone.now())
+    other = VisitFactory(prospect__agency=visit.agency, scheduled_at=timezone.now())  # not ours
     plan = tablet.get(reverse("visits:preparation")).json()
     assert [v["id"] for v in plan["visits"]] == [visit.pk]
     urls = plan["visits"][0]["urls"]

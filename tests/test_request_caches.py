@@ -328,7 +328,7 @@ def test_the_agenda_reads_brand_and_announcements_from_the_cache(
 
 
 def test_a_page_reads_the_generations_at_once_and_the_values_from_the_process(
-    as_advisor: Client, monkeypatch: Any
+    as_advisor: Client, advisor: User, monkeypatch: Any
 ) -> None:
     from django.core.cache import caches
 
@@ -353,11 +353,15 @@ def test_a_page_reads_the_generations_at_once_and_the_values_from_the_process(
     assert "Bienvenue" in agenda(as_advisor)  # fills the shared cache and the process's
     trips.clear()
     assert "Bienvenue" in agenda(as_advisor)
-    # The shared families' generations in one round trip, the person's own in another;
-    # no value is fetched: the process holds them under the same generations.
-    assert len(trips) <= 2, trips
+    # The shared families' generations and the person's own in one round trip; no value
+    # is fetched: the process holds them under the same generations.
+    assert len(trips) == 1, trips
     assert all(name.startswith("rc:gen:") for names in trips for name in names), trips
-    assert {"rc:gen:organisation", "rc:gen:announcements"} <= set(trips[0])
+    assert {
+        "rc:gen:organisation",
+        "rc:gen:announcements",
+        f"rc:gen:dismissals:{advisor.pk}",
+    } <= set(trips[0])
 
 
 def test_the_process_copy_is_safe_for_threads(monkeypatch: Any) -> None:

@@ -431,15 +431,20 @@ def test_a_lost_session_keeps_the_queue_and_asks_to_sign_in_again(
     live_server,
     advisor: User,  # type: ignore[no-untyped-def]
 ) -> None:
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.sessions.models import Session
 
+    store = import_module(settings.SESSION_ENGINE).SessionStore
     visit = _visit(advisor)
     base = live_server.url
     sign_in(page, base, advisor.email)
     prepare_day(page)
     context.set_offline(True)
     _fill_offline(page, base, visit, "instructions", "Priorités", "Gardé sur la tablette")
-    Session.objects.all().delete()  # signed out on the server while offline
+    for key in Session.objects.values_list("session_key", flat=True):
+        store(key).delete()  # signed out on the server while offline (database and cache)
 
     context.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
