@@ -42,7 +42,12 @@ def agenda_visits(*, user: User, start: date, end: date) -> QuerySet[Visit]:
 
 
 def agenda_days(*, user: User, start: date, end: date) -> list[AgendaDay]:
-    visits = list(agenda_visits(user=user, start=start, end=end))
+    # A card shows none of the answers nor the estimate: the JSON stays in the database.
+    visits = list(
+        agenda_visits(user=user, start=start, end=end).defer(
+            "answers", "completed_steps", "estimate"
+        )
+    )
     days = []
     current = start
     while current <= end:
