@@ -10,7 +10,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,19 +21,10 @@ from nomad_web.text import without_bidi_controls
 from organisation.scoping import get_for_user_or_404
 from quotes.models import Contract, Document, DocumentKind
 from signatures.canonical import canonical_form, canonical_json
-from signatures.models import IdentityDocument, SignatureStatus
+from signatures.models import IdentityDocument, SignatureRequest, SignatureStatus
 from signatures.providers import Signer, provider_for
 from signatures.services import OnSiteSubmission, SignatureError, intervention_town, onsite_sign
-from visits.submissions import (
-    DEVICE_HEADER,
-    SubmissionMismatch,
-    submission_hash,
-    submission_lock_visit,
-    submission_previous,
-    submission_record,
-    sync_outcome_of,
-    sync_submission_counted,
-)
+from visits.submissions import DEVICE_HEADER, submission_run
 
 
 def _get_contract_for_user(request: AuthenticatedHttpRequest, pk: int) -> Contract:
@@ -130,65 +120,44 @@ def onsite(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(request, "signatures/onsite.html", _page_context(contract))
     submission = onsite_submission(request)
-    digest = submission_hash(request.POST)
-    visit_id = contract.quote.visit_id
     sync = request.headers.get(SYNC_HEADER) == "1"
-    with transaction.atomic():
-        submission_lock_visit(visit_id=visit_id)
-        try:
-            previous = submission_previous(
-                client_uuid=submission.client_uuid, visit_id=visit_id, digest=digest
-            )
-        except SubmissionMismatch:
-            sync_submission_counted("refused")
-            return _refused(
-                request,
-                contract,
-                sync,
-                422,
-                _("This signature was already sent with other data: nothing was signed twice."),
-            )
-        if previous is not None:
-            sync_submission_counted("replayed")
-            return (
-                JsonResponse(previous.response, status=previous.status_code)
-                if sync
-                else redirect("signatures:onsite", pk=pk)
-            )
-        try:
-            signature = onsite_sign(
-                contract=contract,
-                submission=submission,
-                user=request.user,
-                ip=client_ip(request) or "",
-            )
-        except SignatureError as exc:
-            if submission.client_uuid is not None:
-                sync_submission_counted("refused")
-            return _refused(request, contract, sync, 422, str(exc))
-        status = 409 if signature.status == SignatureStatus.CONFLICT else 200
-        body = {
-            "status": status,
-            "signature": signature.pk,
-            "next_url": reverse("signatures:onsite", args=[pk]),
-            **({"message": signature.reason} if status == 409 else {}),
-        }
-        submission_record(
-            client_uuid=submission.client_uuid,
-            visit_id=visit_id,
-            digest=digest,
-            status=status,
-            response=body,
-            device_id=request.headers.get(DEVICE_HEADER, "")[:64],
-        )
-    if submission.client_uuid is not None:
-        sync_submission_counted(sync_outcome_of(status))
+    done = submission_run(
+        request=request,
+        visit_id=contract.quote.visit_id,
+        client_uuid=submission.client_uuid,
+        handle=lambda: _sign(request, contract, submission),
+    )
+    if done.mismatch:
+        message = _("This signature was already sent with other data: nothing was signed twice.")
+        return _refused(request, contract, sync, 422, message)
     if sync:
-        return JsonResponse(body, status=status)
-    if status == 409:
-        return _refused(request, contract, sync, 409, signature.reason)
+        return JsonResponse(done.body, status=done.status)
+    if done.replayed:
+        return redirect("signatures:onsite", pk=pk)
+    if done.status != 200:
+        return _refused(request, contract, sync, done.status, done.body["message"])
     messages.success(request, _("Signed. The signed documents are sent to the client."))
     return redirect("signatures:onsite", pk=pk)
+
+
+def _sign(
+    request: AuthenticatedHttpRequest, contract: Contract, submission: OnSiteSubmission
+) -> tuple[int, dict[str, Any], SignatureRequest | None]:
+    """The signature made on the tablet, as (status, JSON answer, signature)."""
+    try:
+        signature = onsite_sign(
+            contract=contract, submission=submission, user=request.user, ip=client_ip(request) or ""
+        )
+    except SignatureError as exc:
+        return 422, {"status": 422, "message": str(exc)}, None
+    status = 409 if signature.status == SignatureStatus.CONFLICT else 200
+    body = {
+        "status": status,
+        "signature": signature.pk,
+        "next_url": reverse("signatures:onsite", args=[contract.pk]),
+        **({"message": signature.reason} if status == 409 else {}),
+    }
+    return status, body, signature
 
 
 def _refused(

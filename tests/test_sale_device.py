@@ -109,6 +109,11 @@ def test_it_issues_the_tablets_quote_with_the_next_number(
     again = tablet.post(f"/visites/{visit.pk}/vente/devis/", body, **SYNC)
     assert again.status_code == 200 and again.json() == answer.json()
     assert Quote.objects.filter(visit=visit).count() == 1
+    # The same id with other data is refused, and nothing more is written.
+    other = {**body, "issued_at": (issued_at - timedelta(minutes=5)).isoformat()}
+    refused = tablet.post(f"/visites/{visit.pk}/vente/devis/", other, **SYNC)
+    assert refused.status_code == 422 and "déjà servi" in refused.json()["message"]
+    assert Quote.objects.get(client_uuid=quote_id).issued_at == issued_at
 
 
 def test_it_stores_a_conflict_when_the_figures_differ(tablet: Client, agency: Agency) -> None:

@@ -6,14 +6,16 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from nomad_web.http import DEVICE_HEADER, SYNC_HEADER
 from nomad_web.metrics import sync_outcome_of, sync_submission_counted
@@ -21,17 +23,21 @@ from visits.models import Submission, Visit
 
 __all__ = [
     "DEVICE_HEADER",
+    "MISMATCH_MESSAGE",
     "SYNC_HEADER",
     "SubmissionMismatch",
+    "Submitted",
     "submission_answer",
     "submission_hash",
     "submission_lock_visit",
     "submission_previous",
     "submission_record",
+    "submission_run",
     "submission_time",
     "sync_outcome_of",
     "sync_submission_counted",
 ]
+T = TypeVar("T")
 # Fields that differ between two sends of the same submission.
 _VOLATILE = {"csrfmiddlewaretoken"}
 
@@ -108,25 +114,39 @@ def submission_record(
     )
 
 
-def submission_answer(
+MISMATCH_MESSAGE = gettext_lazy(
+    "This submission id was already used for other data: nothing was changed."
+)
+
+
+@dataclass(frozen=True)
+class Submitted(Generic[T]):
+    """What a replayable write came to: a new answer (``result`` is what ``handle``
+    returned), the stored answer of an earlier send (``replayed``), or a refusal
+    (``mismatch``: the id was already used for other data; nothing was written)."""
+
+    status: int
+    body: dict[str, Any]
+    result: T | None = None
+    replayed: bool = False
+    mismatch: bool = False
+
+
+def submission_run(
     *,
     request: HttpRequest,
     visit_id: int,
-    handle: Callable[[uuid.UUID], tuple[int, dict[str, Any]]],
-) -> JsonResponse:
-    """One replayable JSON write of the outbox: a valid submission id is required, the
-    visit's writes are serialised, a replay gets the stored answer, another body under
-    the same id is a 422. ``handle`` does the write and returns (status, body); 2xx and
-    409 answers are stored, a 4xx refusal is not (the device corrects and sends again).
-    Each answer is counted by outcome (``nomad_sync_submissions_total``)."""
-    try:
-        client_uuid = uuid.UUID(request.POST.get("submission_id", ""))
-    except ValueError:
-        sync_submission_counted("refused")
-        return JsonResponse(
-            {"status": 400, "message": _("The submission id is missing or is not a UUID.")},
-            status=400,
-        )
+    client_uuid: uuid.UUID | None,
+    handle: Callable[[], tuple[int, dict[str, Any], T]],
+) -> Submitted[T]:
+    """The one way a write the outbox may replay is made (steps, sale, signature).
+
+    The visit's writes are serialised (a replay racing its original waits for it, then
+    finds its answer); a replay gets the stored answer; another body under the same id
+    is refused. ``handle`` does the write and returns (status, JSON body, result); 2xx
+    and 409 answers are stored, a 4xx refusal is not (the device corrects and sends
+    again). A plain form post has no submission id: it is written, never stored. Each
+    answer to an id is counted by outcome (``nomad_sync_submissions_total``)."""
     digest = submission_hash(request.POST)
     with transaction.atomic():
         submission_lock_visit(visit_id=visit_id)
@@ -136,13 +156,11 @@ def submission_answer(
             )
         except SubmissionMismatch:
             sync_submission_counted("refused")
-            message = _("This submission id was already used for other data: nothing was changed.")
-            return JsonResponse({"status": 422, "message": message}, status=422)
+            return Submitted(422, {"status": 422, "message": str(MISMATCH_MESSAGE)}, mismatch=True)
         if previous is not None:
             sync_submission_counted("replayed")
-            return JsonResponse(previous.response, status=previous.status_code)
-        status, body = handle(client_uuid)
-        body = {"status": status, **body}
+            return Submitted(previous.status_code, previous.response, replayed=True)
+        status, body, result = handle()
         if status < 300 or status == 409:
             submission_record(
                 client_uuid=client_uuid,
@@ -152,5 +170,31 @@ def submission_answer(
                 response=body,
                 device_id=request.headers.get(DEVICE_HEADER, "")[:64],
             )
-    sync_submission_counted(sync_outcome_of(status))
-    return JsonResponse(body, status=status)
+    if client_uuid is not None:
+        sync_submission_counted(sync_outcome_of(status))
+    return Submitted(status, body, result)
+
+
+def submission_answer(
+    *,
+    request: HttpRequest,
+    visit_id: int,
+    handle: Callable[[uuid.UUID], tuple[int, dict[str, Any]]],
+) -> JsonResponse:
+    """A JSON-only write of the outbox (the sale's): a valid submission id is required,
+    then ``submission_run``; ``handle`` returns (status, body)."""
+    try:
+        client_uuid = uuid.UUID(request.POST.get("submission_id", ""))
+    except ValueError:
+        sync_submission_counted("refused")
+        return JsonResponse(
+            {"status": 400, "message": _("The submission id is missing or is not a UUID.")},
+            status=400,
+        )
+
+    def write() -> tuple[int, dict[str, Any], None]:
+        status, body = handle(client_uuid)
+        return status, {"status": status, **body}, None
+
+    done = submission_run(request=request, visit_id=visit_id, client_uuid=client_uuid, handle=write)
+    return JsonResponse(done.body, status=done.status)

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -49,15 +48,10 @@ from visits.services import (
 from visits.steps import StepDef, questions_of, room_types_of, step_sections, visit_steps
 from visits.submissions import (
     DEVICE_HEADER,
+    MISMATCH_MESSAGE,
     SYNC_HEADER,
-    SubmissionMismatch,
-    submission_hash,
-    submission_lock_visit,
-    submission_previous,
-    submission_record,
+    submission_run,
     submission_time,
-    sync_outcome_of,
-    sync_submission_counted,
 )
 from visits.views.access import get_visit_for_user
 
@@ -420,33 +414,19 @@ def _post(page: StepPage) -> HttpResponse:
     if problem := _malformed(data):
         return _answer(page, Outcome(400, page.visit, message=problem))
     ctx = _context(page.request, data)
-    digest = submission_hash(data)
-    with transaction.atomic():
-        submission_lock_visit(visit_id=page.visit.pk)
-        try:
-            previous = submission_previous(
-                client_uuid=ctx.client_uuid, visit_id=page.visit.pk, digest=digest
-            )
-        except SubmissionMismatch:
-            sync_submission_counted("refused")
-            message = _("This submission id was already used for other data: nothing was changed.")
-            return _answer(page, Outcome(422, page.visit, message=message))
-        if previous is not None:
-            sync_submission_counted("replayed")
-            return JsonResponse(previous.response, status=previous.status_code)
+
+    def write() -> tuple[int, dict[str, Any], Outcome]:
         outcome = _save(page, ctx)
-        if outcome.status in (200, 409):
-            submission_record(
-                client_uuid=ctx.client_uuid,
-                visit_id=page.visit.pk,
-                digest=digest,
-                status=outcome.status,
-                response=_json(page, outcome),
-                device_id=ctx.device_id,
-            )
-    if ctx.client_uuid is not None:  # an offline submission (a plain form post has no id)
-        sync_submission_counted(sync_outcome_of(outcome.status))
-    return _answer(page, outcome)
+        return outcome.status, _json(page, outcome), outcome
+
+    done = submission_run(
+        request=page.request, visit_id=page.visit.pk, client_uuid=ctx.client_uuid, handle=write
+    )
+    if done.mismatch:
+        return _answer(page, Outcome(422, page.visit, message=str(MISMATCH_MESSAGE)))
+    if done.result is None:  # a replay: the answer stored the first time
+        return JsonResponse(done.body, status=done.status)
+    return _answer(page, done.result)
 
 
 @require_http_methods(["GET", "POST"])
