@@ -8,11 +8,6 @@ urlpatterns = [
     path("tableau-de-bord/", views.dashboard, name="index"),
     path("tableau-de-bord/visites/", views.visit_list, name="visits"),
     path("tableau-de-bord/visites/export.csv", views.visit_export, name="visits_csv"),
-    path(
-        "tableau-de-bord/visites/<int:pk>/affecter/",
-        views.visit_assign_view,
-        name="visit_assign",
-    ),
     path("tableau-de-bord/copies-papier/", views.paper_copy_list, name="paper_copies"),
     path(
         "tableau-de-bord/copies-papier/<int:pk>/remise/",

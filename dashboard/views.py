@@ -12,12 +12,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -27,14 +25,11 @@ from dashboard.export import csv_rows
 from dashboard.filters import SORTS, DashboardFilterForm
 from dashboard.panels import dashboard_build
 from nomad_web.http import AuthenticatedHttpRequest
-from organisation.models import Role, User
+from organisation.permissions import require_manager
 from organisation.scoping import get_for_user_or_404
+from organisation.selectors import advisors_by_agency
 from signatures.models import PaperCopyTask
 from signatures.services import SignatureError, paper_copy_mark_done
-from visits.forms import AssignForm
-from visits.models import Visit
-from visits.services import VisitError, visit_assign
-from visits.views.access import get_visit_for_user
 
 PAGE_SIZE = 50
 # What a row shows: leaving out the answers and the estimate (JSON) keeps the sort light.
@@ -51,11 +46,6 @@ LIST_FIELDS = (
     "advisor__last_name",
     "advisor__email",
 )
-
-
-def _require_dashboard(request: AuthenticatedHttpRequest) -> None:
-    if request.user.role not in (Role.MANAGER, Role.STAFF):
-        raise PermissionDenied
 
 
 def _form(request: AuthenticatedHttpRequest) -> DashboardFilterForm:
@@ -83,7 +73,7 @@ def _render(
 @login_required
 @vary_on_headers("HX-Request")
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_dashboard(request)
+    require_manager(request)
     form = _form(request)
     context: dict[str, Any] = {"form": form}
     if not form.is_bound or form.is_valid():
@@ -125,7 +115,7 @@ def _sorted_visits(request: AuthenticatedHttpRequest, form: DashboardFilterForm)
 @login_required
 @vary_on_headers("HX-Request")
 def visit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _require_dashboard(request)
+    require_manager(request)
     form = _form(request)
     context: dict[str, Any] = {"form": form}
     if not form.is_bound or form.is_valid():
@@ -136,7 +126,7 @@ def visit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         context.update(
             filters=filters,
             page=page,
-            advisors=_advisors_by_agency(page.object_list),
+            advisors=advisors_by_agency(agency_ids={v.agency_id for v in page.object_list}),
             sort_links={
                 column: _querystring(
                     request, sort=column if filters.sort != column else f"-{column}", page=None
@@ -159,26 +149,10 @@ def visit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _advisors_by_agency(visits: Any) -> dict[int, list[User]]:
-    """The advisors of each agency on the page, in one query (the page is bounded)."""
-    agency_ids = {v.agency_id for v in visits}
-    out: dict[int, list[User]] = {pk: [] for pk in agency_ids}
-    rows = (
-        User.objects.filter(
-            role=Role.ADVISOR, is_active=True, memberships__agency_id__in=agency_ids
-        )
-        .order_by("last_name", "first_name", "pk")
-        .values_list("pk", "first_name", "last_name", "email", "memberships__agency_id")
-    )
-    for pk, first, last, email, agency_id in rows:
-        out[agency_id].append(User(pk=pk, first_name=first, last_name=last, email=email))
-    return out
-
-
 @require_GET
 @login_required
 def visit_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingHttpResponse:
-    _require_dashboard(request)
+    require_manager(request)
     form = _form(request)
     if form.is_bound and not form.is_valid():
         return _render(
@@ -194,45 +168,6 @@ def visit_export(request: AuthenticatedHttpRequest) -> HttpResponse | StreamingH
     return response
 
 
-@require_POST
-@login_required
-def visit_assign_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Assign or reassign a visit to an advisor of its agency, from the visit list."""
-    _require_dashboard(request)
-    visit = get_visit_for_user(request, pk)
-    form = AssignForm(request.POST, agency=visit.agency)
-    ok = False
-    if form.is_valid():
-        try:
-            visit = visit_assign(
-                visit=visit, advisor=form.cleaned_data["advisor"], user=request.user
-            )
-        except VisitError as exc:
-            message = str(exc)
-        else:
-            ok = True
-            message = _("Visit assigned to %(name)s.") % {"name": form.cleaned_data["advisor"]}
-    else:
-        message = _("Choose an advisor of the agency.")
-    if request.htmx:
-        row = Visit.objects.select_related("prospect", "agency", "advisor").get(pk=visit.pk)
-        context = {
-            "visit": row,
-            "advisors": _advisors_by_agency([row]),
-            "can_assign": True,
-            "row_message": message,
-            "row_ok": ok,
-        }
-        return render(
-            request, "dashboard/partials/visit_row.html", context, status=200 if ok else 422
-        )
-    (messages.success if ok else messages.error)(request, message)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        back = ""
-    return redirect(back or "dashboard:visits")
-
-
 def _paper_copies(request: AuthenticatedHttpRequest) -> Any:
     return (
         PaperCopyTask.objects.for_user(request.user)
@@ -246,7 +181,7 @@ def _paper_copies(request: AuthenticatedHttpRequest) -> Any:
 def paper_copy_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """L221-9: the signed contracts the agency must hand or post on paper, open ones first;
     the last 30 days of those done are kept in view."""
-    _require_dashboard(request)
+    require_manager(request)
     tasks = _paper_copies(request)
     recent = timezone.localdate() - timedelta(days=30)
     context = {
@@ -260,7 +195,7 @@ def paper_copy_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def paper_copy_done(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    _require_dashboard(request)
+    require_manager(request)
     task = get_for_user_or_404(_paper_copies(request), request.user, pk=pk)
     try:
         on = date.fromisoformat(request.POST.get("done_on", ""))

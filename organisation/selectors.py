@@ -8,6 +8,8 @@ from nomad_web.request_cache import cached
 from organisation.models import Agency, Brand, Membership, Role, User
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from django.contrib.auth.models import AnonymousUser
     from django.db.models import QuerySet
 
@@ -43,5 +45,26 @@ def agency_ids_of_user(*, user_id: int) -> list[int]:
     return cached("organisation", f"agency_ids:{user_id}", compute)
 
 
-def advisors_of_agency(*, agency: Agency) -> QuerySet[User]:
-    return User.objects.filter(memberships__agency=agency, role=Role.ADVISOR, is_active=True)
+def advisors_of(*, agency_ids: Iterable[int]) -> QuerySet[User]:
+    """The active advisors of these agencies, by name (whom a visit can be assigned to)."""
+    return (
+        User.objects.filter(
+            role=Role.ADVISOR, is_active=True, memberships__agency_id__in=agency_ids
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def advisors_by_agency(*, agency_ids: Iterable[int]) -> dict[int, list[User]]:
+    """The active advisors of each of these agencies, in one query (bounded by the caller)."""
+    wanted = set(agency_ids)
+    out: dict[int, list[User]] = {pk: [] for pk in wanted}
+    rows = (
+        User.objects.filter(role=Role.ADVISOR, is_active=True, memberships__agency_id__in=wanted)
+        .order_by("last_name", "first_name", "pk")
+        .values_list("pk", "first_name", "last_name", "email", "memberships__agency_id")
+    )
+    for pk, first, last, email, agency_id in rows:
+        out[agency_id].append(User(pk=pk, first_name=first, last_name=last, email=email))
+    return out

@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from nomad_web.http import AuthenticatedHttpRequest
+from organisation.permissions import require_manager
 from privacy.services import PrivacyError, prospect_erase, prospect_export
 from visits.models import Visit
-from visits.views.access import get_visit_for_user, require_manager
+from visits.views.access import get_visit_for_user
 
 
 class ErasureForm(forms.Form):

@@ -403,7 +403,7 @@ def test_it_assigns_a_visit_to_an_advisor_of_its_agency(
     login(csrf_client, manager)
     page = csrf_client.get("/tableau-de-bord/visites/")
     token = page.cookies["csrftoken"].value
-    url = f"/tableau-de-bord/visites/{visit.pk}/affecter/"
+    url = f"/visites/{visit.pk}/affecter/"
     assert csrf_client.post(url, {"advisor": advisor.pk}).status_code == 403  # no token
     response = csrf_client.post(
         url, {"advisor": advisor.pk, "csrfmiddlewaretoken": token}, HTTP_HX_REQUEST="true"
@@ -422,11 +422,11 @@ def test_it_refuses_an_advisor_of_another_agency(
     stranger = UserFactory(role=Role.ADVISOR, agencies=[other_agency])
     login(client, manager)
     response = client.post(
-        f"/tableau-de-bord/visites/{visit.pk}/affecter/",
+        f"/visites/{visit.pk}/affecter/",
         {"advisor": stranger.pk, "next": "https://elsewhere.test/"},
     )
     assert response.status_code == 302
-    assert response["Location"] == "/tableau-de-bord/visites/"  # never off-site
+    assert response["Location"] == f"/visites/{visit.pk}/"  # never off-site
     visit.refresh_from_db()
     assert visit.advisor is None
 
@@ -474,3 +474,20 @@ def test_a_short_list_counts_only_when_it_is_full(
     with django_assert_num_queries(2):
         full = _short_list(agencies, ("pk",), limit=2)
     assert (full.count, [a.pk for a in full.rows]) == (3, sorted(a.pk for a in agencies)[:2])
+
+
+def test_assigning_from_the_list_without_htmx_goes_back_to_the_list(
+    client: Client, manager: User, agency: Agency
+) -> None:
+    # The visit page and the visit list share one assign view: the list's form says where
+    # it came from, the visit page's does not.
+    visit = _visit(agency)
+    advisor = UserFactory(role=Role.ADVISOR, agencies=[agency])
+    login(client, manager)
+    back = "/tableau-de-bord/visites/?sort=date&page=2"
+    response = client.post(f"/visites/{visit.pk}/affecter/", {"advisor": advisor.pk, "next": back})
+    assert response.status_code == 302 and response["Location"] == back
+    visit.refresh_from_db()
+    assert visit.advisor == advisor
+    plain = client.post(f"/visites/{visit.pk}/affecter/", {"advisor": advisor.pk})
+    assert plain["Location"] == f"/visites/{visit.pk}/"

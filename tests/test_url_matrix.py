@@ -205,7 +205,8 @@ URLS: dict[str, Case] = {
         own={"anonymous": LOGIN, "advisor": 200, "manager": 200, "staff": 403},
     ),
     "visites/<visit:pk>/affecter/": Case(
-        # Assigning is the manager's; an empty form sends back to the visit with an error.
+        # Assigning is the manager's (visit page and visit list); an empty form sends back
+        # to the visit, or to the list it came from, with an error.
         own={"anonymous": LOGIN, "advisor": 403, "manager": 302, "staff": 302},
         other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 302},
         make=_visit,
@@ -374,13 +375,6 @@ URLS: dict[str, Case] = {
     ),
     "tableau-de-bord/visites/export.csv": Case(
         own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200}
-    ),
-    "tableau-de-bord/visites/<int:pk>/affecter/": Case(
-        # An empty form sends back to the list with an error; another agency's visit is 404.
-        own={"anonymous": LOGIN, "advisor": 403, "manager": 302, "staff": 302},
-        other={"anonymous": LOGIN, "advisor": 403, "manager": 404, "staff": 302},
-        make=_visit,
-        method="post",
     ),
     "tableau-de-bord/copies-papier/": Case(
         own={"anonymous": LOGIN, "advisor": 403, "manager": 200, "staff": 200}
@@ -983,7 +977,7 @@ BODY_CASES: dict[str, BodyCase] = {
         unchanged=_foreign_advisor_load,
     ),
     "dashboard-assign-advisor": BodyCase(
-        "dashboard:visit_assign",
+        "visits:visit_assign",
         "manager",
         own=_own_visit,
         foreign=lambda w: w.foreign_advisor,
@@ -992,7 +986,7 @@ BODY_CASES: dict[str, BodyCase] = {
         unchanged=_foreign_advisor_load,
     ),
     "dashboard-assign-advisor-htmx": BodyCase(
-        "dashboard:visit_assign",
+        "visits:visit_assign",
         "manager",
         own=_own_visit,
         foreign=lambda w: w.foreign_advisor,
@@ -1003,7 +997,7 @@ BODY_CASES: dict[str, BodyCase] = {
     ),
     "dashboard-assign-advisor-staff": BodyCase(
         # Head office sees every agency, and still assigns only within the visit's.
-        "dashboard:visit_assign",
+        "visits:visit_assign",
         "staff",
         own=_own_visit,
         foreign=lambda w: w.foreign_advisor,

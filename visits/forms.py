@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nomad_web.text import BIDI_MESSAGE, BidiControlsRefused, has_bidi_controls
 from organisation.models import Agency, Role, User
+from organisation.selectors import advisors_of
 from visits.estimator import FREQUENCY_WEIGHTS
 from visits.models import Activity, Prospect
 from visits.models.visit import PROSPECT_FIELDS
@@ -423,6 +424,6 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, agency: Agency, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["advisor"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            role=Role.ADVISOR, is_active=True, memberships__agency=agency
+        self.fields["advisor"].queryset = advisors_of(  # type: ignore[attr-defined]
+            agency_ids=[agency.pk]
         )

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from nomad_web.http import AuthenticatedHttpRequest
@@ -57,8 +56,3 @@ def template_visit(request: AuthenticatedHttpRequest) -> Visit:
     )
     visit.pk = TEMPLATE_VISIT  # type: ignore[assignment]  # its URLs carry the placeholder
     return visit
-
-
-def require_manager(request: AuthenticatedHttpRequest) -> None:
-    if request.user.role not in (Role.MANAGER, Role.STAFF):
-        raise PermissionDenied

@@ -7,14 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest
 from organisation.models import AccessEvent, Role
+from organisation.permissions import require_manager
+from organisation.selectors import advisors_by_agency
 from organisation.services import access_event_record
 from visits.forms import AssignForm, StatusForm, WalkInForm
-from visits.models import VisitStatus
+from visits.models import Visit, VisitStatus
 from visits.services import (
     SubmissionIdTaken,
     VisitError,
@@ -24,7 +27,7 @@ from visits.services import (
     visit_set_status,
 )
 from visits.steps import visit_steps
-from visits.views.access import get_visit_for_user, require_manager
+from visits.views.access import get_visit_for_user
 
 
 @require_GET
@@ -118,21 +121,37 @@ def visit_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def visit_assign_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Assign or reassign a visit to an advisor of its agency (visit page or visit list)."""
     require_manager(request)
     visit = get_visit_for_user(request, pk)
-    form = AssignForm(request.POST, agency=visit.agency)
-    if form.is_valid():
-        try:
-            visit_assign(visit=visit, advisor=form.cleaned_data["advisor"], user=request.user)
-        except VisitError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(
-                request, _("Visit assigned to %(name)s.") % {"name": form.cleaned_data["advisor"]}
-            )
-    else:
-        messages.error(request, _("Choose an advisor of the agency."))
+    ok, message = _assign(request, visit)
+    if request.htmx:  # the visit list's row, redrawn with the outcome
+        row = Visit.objects.select_related("prospect", "agency", "advisor").get(pk=visit.pk)
+        context = {
+            "visit": row,
+            "advisors": advisors_by_agency(agency_ids=[row.agency_id]),
+            "can_assign": True,
+            "row_message": message,
+            "row_ok": ok,
+        }
+        status = 200 if ok else 422
+        return render(request, "dashboard/partials/visit_row.html", context, status=status)
+    (messages.success if ok else messages.error)(request, message)
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
     return redirect("visits:visit_detail", pk=visit.pk)
+
+
+def _assign(request: AuthenticatedHttpRequest, visit: Visit) -> tuple[bool, str]:
+    form = AssignForm(request.POST, agency=visit.agency)
+    if not form.is_valid():
+        return False, _("Choose an advisor of the agency.")
+    try:
+        visit_assign(visit=visit, advisor=form.cleaned_data["advisor"], user=request.user)
+    except VisitError as exc:
+        return False, str(exc)
+    return True, _("Visit assigned to %(name)s.") % {"name": form.cleaned_data["advisor"]}
 
 
 @require_POST

@@ -1,0 +1,14 @@
+"""Who may open a page, by role (what they see inside it is scoped by ``scoping``)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+from nomad_web.http import AuthenticatedHttpRequest
+from organisation.models import Role
+
+
+def require_manager(request: AuthenticatedHttpRequest) -> None:
+    """Agency managers and head office only: dashboards, assigning, privacy requests."""
+    if request.user.role not in (Role.MANAGER, Role.STAFF):
+        raise PermissionDenied
