@@ -29,7 +29,6 @@ from signatures.models import (
     SignatureRequest,
     SignatureStatus,
 )
-from signatures.signals import contract_signed
 from visits.models import Conflict
 from visits.services import visit_mark_signed
 
@@ -352,7 +351,6 @@ def signature_complete(*, request: SignatureRequest) -> SignatureRequest:
     )
     quote = quote_set_status(quote=contract.quote, status=QuoteStatus.SIGNED, user=by)
     visit_mark_signed(visit=quote.visit, user=by)
-    contract_signed.send(sender=Contract, contract=contract)
     transaction.on_commit(lambda: signature_finalise.delay(request.pk))
     return request
 

@@ -21,7 +21,6 @@ from quotes.services import contract_create, quote_create_draft, quote_issue
 from signatures.models import Provider, SignatureRequest, SignatureStatus, WebhookEvent
 from signatures.providers import Signer, provider_for
 from signatures.services import SignatureError
-from signatures.signals import contract_signed
 from signatures.yousign import (
     YousignAuthError,
     YousignClient,
@@ -30,6 +29,7 @@ from signatures.yousign import (
 )
 from signatures.yousign_provider import SignatureSpot, YousignProvider
 from tests.factories import UserFactory, make_price_list, make_visit_ready_to_quote
+from tests.test_signature_onsite import sign_entries
 from tests.yousign_server import SIGNED_MARKER, FakeYousign, tiny_pdf
 from visits.models import VisitStatus
 
@@ -182,24 +182,13 @@ def test_it_signs_remotely_from_start_to_signed_documents_emailed(
     assert request.signature_link == ""
     assert len(request.document_hash) == 64
 
-    received: list[Contract] = []
-
-    def receiver(sender: object, contract: Contract, **kwargs: object) -> None:
-        received.append(contract)
-
-    contract_signed.connect(receiver)
     mail.outbox.clear()
     yousign.sign(request.external_id)
-    try:
-        body, headers = yousign.webhook("signer.done", request.external_id, secret=SECRET)
-        assert _deliver(client, body, headers).json() == {"outcome": "signer done"}
-        body, headers = yousign.webhook(
-            "signature_request.done", request.external_id, secret=SECRET
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            response = _deliver(client, body, headers)
-    finally:
-        contract_signed.disconnect(receiver)
+    body, headers = yousign.webhook("signer.done", request.external_id, secret=SECRET)
+    assert _deliver(client, body, headers).json() == {"outcome": "signer done"}
+    body, headers = yousign.webhook("signature_request.done", request.external_id, secret=SECRET)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _deliver(client, body, headers)
     assert response.status_code == 200
     assert response.json() == {"outcome": "signed"}
 
@@ -210,7 +199,7 @@ def test_it_signs_remotely_from_start_to_signed_documents_emailed(
     assert contract.signed_at == request.signed_at
     assert quote.status == QuoteStatus.SIGNED
     assert quote.visit.status == VisitStatus.SIGNED
-    assert received == [contract]
+    assert sign_entries(contract) == 1
 
     stored = {d.kind: d for d in Document.objects.filter(quote=quote)}
     for kind, unsigned in (
@@ -511,24 +500,15 @@ def test_it_applies_a_webhook_replayed_twice_once(
     body, headers = yousign.webhook(
         "signature_request.done", request.external_id, secret=SECRET, event_id="evt-1"
     )
-    received: list[Contract] = []
-
-    def receiver(sender: object, contract: Contract, **kwargs: object) -> None:
-        received.append(contract)
-
-    contract_signed.connect(receiver)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            first = _deliver(client, body, headers)
-        downloads = len([c for c in yousign.calls if c[1].endswith("/download")])
-        second = _deliver(client, body, headers)
-        third = _deliver(client, body, headers)
-    finally:
-        contract_signed.disconnect(receiver)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _deliver(client, body, headers)
+    downloads = len([c for c in yousign.calls if c[1].endswith("/download")])
+    second = _deliver(client, body, headers)
+    third = _deliver(client, body, headers)
     assert first.json() == {"outcome": "signed"}
     assert second.status_code == third.status_code == 200
     assert second.json() == third.json() == {"outcome": "replay"}
-    assert len(received) == 1
+    assert sign_entries(contract) == 1
     assert WebhookEvent.objects.filter(event_id="evt-1").count() == 1
     assert len([c for c in yousign.calls if c[1].endswith("/download")]) == downloads
     assert (
