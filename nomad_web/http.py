@@ -1,10 +1,12 @@
-"""Request types for views, so mypy knows what the middleware added; the client's address."""
+"""Request types for views, so mypy knows what the middleware added; the client's address;
+a form's errors as JSON."""
 
 from __future__ import annotations
 
 import ipaddress
 
 from django.conf import settings
+from django.forms import BaseForm
 from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -48,3 +50,8 @@ def client_ip(request: HttpRequest) -> str | None:
             if found:
                 return found
     return _valid_ip(request.META.get("REMOTE_ADDR", ""))
+
+
+def form_errors(form: BaseForm) -> dict[str, list[str]]:
+    """A form's errors as the outbox's JSON answers give them: field -> messages."""
+    return {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}

@@ -101,3 +101,15 @@ def test_a_walk_in_without_its_id_is_refused(tablet: Client, agency: Agency) -> 
     answer = tablet.post("/visites/nouvelle/", body, **SYNC)
     assert answer.status_code == 400
     assert not Visit.objects.exists()
+
+
+def test_a_walk_in_form_shown_again_keeps_its_id(tablet: Client, agency: Agency) -> None:
+    # A form corrected and sent again is the same walk-in: sent twice (a double tap, a
+    # lost answer), it still makes one visit.
+    visit_id = uuid.uuid4()
+    refused = tablet.post("/visites/nouvelle/", _walk_in(agency, visit_id, last_name=""))
+    assert refused.status_code == 422
+    assert f'name="client_uuid" value="{visit_id}"' in refused.content.decode()
+    for _ in range(2):
+        tablet.post("/visites/nouvelle/", _walk_in(agency, visit_id))
+    assert Visit.objects.get().uuid == visit_id

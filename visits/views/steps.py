@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from nomad_web.http import AuthenticatedHttpRequest
+from nomad_web.http import AuthenticatedHttpRequest, form_errors
 from privacy.selectors import hidden_answer_keys
 from quotes.models import LegalText, LegalTextKind
 from quotes.selectors import legal_text_current
@@ -261,7 +261,7 @@ def _invalid(
     rooms: RoomsForm | None = None,
     message: str = "",
 ) -> Outcome:
-    errors = {k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()}
+    errors = form_errors(form)
     if rooms is not None:
         errors.update(rooms.error_data())
     return Outcome(422, page.visit, message=message, errors=errors, context=forms_context)

@@ -1,19 +1,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest
+from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest, form_errors
 from organisation.models import AccessEvent, Role
-from organisation.permissions import require_manager
+from organisation.permissions import require_field_user, require_manager
 from organisation.selectors import advisors_by_agency
 from organisation.services import access_event_record
 from visits.forms import AssignForm, StatusForm, WalkInForm
@@ -48,74 +48,94 @@ def visit_detail(request: AuthenticatedHttpRequest, pk: int | uuid.UUID) -> Http
     return render(request, "visits/visit_detail.html", context)
 
 
+WALK_IN_PROSPECT_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "address",
+    "postal_code",
+    "city",
+)
+
+
 @require_http_methods(["GET", "POST"])
 @login_required
 def visit_create(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if request.user.role not in (Role.ADVISOR, Role.MANAGER):
-        raise PermissionDenied
+    """A walk-in visit: the form, or the outbox's replayable JSON (a visit made offline)."""
+    require_field_user(request)
     form = WalkInForm(request.POST or None, user=request.user)
-    # From the outbox (a visit created on the tablet, maybe offline): JSON, replayable.
+    if request.method == "GET":
+        return _walk_in_page(request, form)
     sync = request.headers.get(SYNC_HEADER) == "1"
-    if request.method == "POST":
-        try:
-            client_uuid: uuid.UUID | None = uuid.UUID(request.POST.get("client_uuid", ""))
-        except ValueError:
-            client_uuid = None
-        if sync and client_uuid is None:
-            message = _("The submission id is missing or is not a UUID.")
-            return JsonResponse({"status": 400, "message": message}, status=400)
-        if not form.is_valid():
-            if sync:
-                errors = {
-                    k: [e["message"] for e in v] for k, v in form.errors.get_json_data().items()
-                }
-                message = _("The visit could not be created: correct the fields shown.")
-                return JsonResponse(
-                    {"status": 422, "message": message, "errors": errors}, status=422
-                )
-            return render(request, "visits/visit_create.html", {"form": form}, status=422)
-        data = form.cleaned_data
-        try:
-            visit = visit_create_walk_in(
-                agency=data["agency"],
-                advisor=request.user if request.user.role == Role.ADVISOR else data.get("advisor"),
-                prospect_fields={
-                    k: data[k]
-                    for k in (
-                        "first_name",
-                        "last_name",
-                        "phone",
-                        "email",
-                        "address",
-                        "postal_code",
-                        "city",
-                    )
-                },
-                scheduled_at=data["scheduled_at"],
-                user=request.user,
-                activities=data["activities"],
-                client_uuid=client_uuid,
-            )
-        except SubmissionIdTaken as exc:
-            # Probing another agency's ids: audited, answered as any refused form, no id given.
-            access_event_record(
-                kind=AccessEvent.Kind.ACCESS_DENIED,
-                request=request,
-                user=request.user,
-                detail="out_of_scope",
-            )
-            if sync:
-                body = {"status": 422, "message": str(exc), "errors": {"client_uuid": [str(exc)]}}
-                return JsonResponse(body, status=422)
-            form.add_error(None, str(exc))
-            context = {"form": form, "client_uuid": uuid.uuid4()}
-            return render(request, "visits/visit_create.html", context, status=422)
-        if sync:
-            body = {"status": 200, "visit": {"id": visit.pk, "uuid": str(visit.uuid)}}
-            return JsonResponse(body)
-        messages.success(request, _("Visit created."))
-        return redirect("visits:visit_detail", pk=visit.pk)
-    return render(request, "visits/visit_create.html", {"form": form, "client_uuid": uuid.uuid4()})
+    client_uuid = _uuid_or_none(request.POST.get("client_uuid", ""))
+    if sync and client_uuid is None:
+        message = _("The submission id is missing or is not a UUID.")
+        return JsonResponse({"status": 400, "message": message}, status=400)
+    if not form.is_valid():
+        message = _("The visit could not be created: correct the fields shown.")
+        return _walk_in_refused(request, form, sync, message, form_errors(form))
+    try:
+        visit = _walk_in_create(request, form.cleaned_data, client_uuid)
+    except SubmissionIdTaken as exc:
+        # Probing another agency's ids: audited, answered as any refused form, no id given.
+        access_event_record(
+            kind=AccessEvent.Kind.ACCESS_DENIED,
+            request=request,
+            user=request.user,
+            detail="out_of_scope",
+        )
+        form.add_error(None, str(exc))
+        return _walk_in_refused(
+            request, form, sync, str(exc), {"client_uuid": [str(exc)]}, new_id=True
+        )
+    if sync:
+        return JsonResponse({"status": 200, "visit": {"id": visit.pk, "uuid": str(visit.uuid)}})
+    messages.success(request, _("Visit created."))
+    return redirect("visits:visit_detail", pk=visit.pk)
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _walk_in_create(
+    request: AuthenticatedHttpRequest, data: dict[str, Any], client_uuid: uuid.UUID | None
+) -> Visit:
+    return visit_create_walk_in(
+        agency=data["agency"],
+        advisor=request.user if request.user.role == Role.ADVISOR else data.get("advisor"),
+        prospect_fields={k: data[k] for k in WALK_IN_PROSPECT_FIELDS},
+        scheduled_at=data["scheduled_at"],
+        user=request.user,
+        activities=data["activities"],
+        client_uuid=client_uuid,
+    )
+
+
+def _walk_in_page(
+    request: AuthenticatedHttpRequest, form: WalkInForm, status: int = 200, new_id: bool = False
+) -> HttpResponse:
+    # A form shown again keeps its submission id, unless that id was refused.
+    posted = None if new_id else _uuid_or_none(request.POST.get("client_uuid", ""))
+    context = {"form": form, "client_uuid": posted or uuid.uuid4()}
+    return render(request, "visits/visit_create.html", context, status=status)
+
+
+def _walk_in_refused(
+    request: AuthenticatedHttpRequest,
+    form: WalkInForm,
+    sync: bool,
+    message: str,
+    errors: dict[str, list[str]],
+    new_id: bool = False,
+) -> HttpResponse:
+    if sync:
+        return JsonResponse({"status": 422, "message": message, "errors": errors}, status=422)
+    return _walk_in_page(request, form, status=422, new_id=new_id)
 
 
 @require_POST
