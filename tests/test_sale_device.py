@@ -84,9 +84,10 @@ def test_it_issues_the_tablets_quote_with_the_next_number(
     tablet: Client, agency: Agency, django_capture_on_commit_callbacks: Any
 ) -> None:
     visit = make_visit_ready_to_quote(agency, minutes={"housekeeping": 180}, proposed=225)
-    model = tablet_model(visit, _reference(visit, 1))
     quote_id = uuid.uuid4()
     issued_at = timezone.now() - timedelta(hours=2)
+    # Dated the day it was issued: two hours ago is yesterday before 2:00 in Paris.
+    model = tablet_model(visit, _reference(visit, 1), when=issued_at)
     body = quote_post(visit, model, quote_id, issued_at)
     with django_capture_on_commit_callbacks(execute=True):
         answer = tablet.post(f"/visites/{visit.pk}/vente/devis/", body, **SYNC)

@@ -54,8 +54,8 @@ from tests.factories import (
     make_visit_ready_to_quote,
 )
 from visits.models import Conflict, Prospect, Submission, Visit
+from visits.offline_plan import TEMPLATE_VISIT
 from visits.submissions import submission_hash
-from visits.views.access import TEMPLATE_VISIT
 
 LOGIN = "login"
 ROLES = ("anonymous", "advisor", "manager", "staff")

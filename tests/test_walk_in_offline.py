@@ -12,7 +12,7 @@ from django.test import Client
 from organisation.models import Agency, Role, User
 from tests.factories import AgencyFactory, UserFactory, make_price_list
 from visits.models import Prospect, Visit
-from visits.views.access import TEMPLATE_VISIT
+from visits.offline_plan import TEMPLATE_VISIT
 
 pytestmark = pytest.mark.django_db
 SYNC = {"HTTP_X_NOMAD_SYNC": "1", "HTTP_X_NOMAD_DEVICE": "tablet-1"}

@@ -8,10 +8,7 @@ from nomad_web.http import AuthenticatedHttpRequest
 from organisation.models import Agency, Role
 from organisation.scoping import get_for_user_or_404
 from visits.models import Activity, Prospect, Visit, VisitStatus
-
-# The id in the URLs of a blank visit page, prepared so that a visit created offline has
-# its pages: the service worker serves them with this id replaced by the new visit's.
-TEMPLATE_VISIT = uuid.UUID("00000000-0000-4000-8000-000000000000")
+from visits.offline_plan import TEMPLATE_VISIT
 
 
 def get_visit_for_user(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -22,16 +21,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from nomad_web.http import AuthenticatedHttpRequest
-from organisation.models import Agency, Role
-from organisation.selectors import brand_for_user
 from privacy.selectors import hidden_answer_keys
-from quotes.selectors import price_list_as_data, sale_prepared_data, signing_urls
-from visits.models import Conflict, Visit
+from quotes.selectors import price_list_as_data, sale_prepared_data
+from visits.models import Conflict
+from visits.offline_plan import TEMPLATE_VISIT, offline_plan
 from visits.offline_texts import pending_texts_json
-from visits.selectors import agenda_visits
 from visits.services import visit_catalogues
-from visits.steps import visit_steps
-from visits.views.access import TEMPLATE_VISIT, get_visit_for_user
+from visits.views.access import get_visit_for_user
 
 # The app shell: what every page needs, precached when the worker installs.
 SHELL_STATIC = [
@@ -176,63 +172,5 @@ def visit_data(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
 @login_required
 def preparation(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Every page and data file to cache for the visits of the day (or the week)."""
-    today = timezone.localdate()
     days = 7 if request.GET.get("period") == "week" else 1
-    visits = agenda_visits(user=request.user, start=today, end=today + timedelta(days=days - 1))
-    agenda = reverse("visits:agenda")
-    entries = []
-    for visit in visits.filter(status__in=["scheduled", "in_progress", "needs_captured", "quoted"]):
-        steps = visit_steps(catalogues=visit_catalogues(visit=visit))
-        urls = [
-            reverse("visits:visit_detail", args=[visit.pk]),
-            reverse("visits:visit_data", args=[visit.pk]),
-            *(reverse("visits:visit_step", args=[visit.pk, s.key]) for s in steps),
-            reverse("quotes:sale", args=[visit.pk]),
-            *signing_urls(visit=visit),
-        ]
-        entries.append(
-            {"id": visit.pk, "version": visit.version, "label": str(visit.prospect), "urls": urls}
-        )
-    # Every page the menu leads to, so that no link of the app ends offline on nothing.
-    pages = [agenda, f"{agenda}?view=week", reverse("visits:conflict_list")]
-    for offset in range(days):
-        day = (today + timedelta(days=offset)).isoformat()
-        pages += [f"{agenda}?date={day}", f"{agenda}?view=day&date={day}"]
-        pages.append(f"{agenda}?view=week&date={day}")
-    pages.append(reverse("announcements:list"))
-    pages.append(reverse("visits:pending"))
-    # The brand's look and the installed app's manifest and icons, offline too.
-    pages.append(reverse("manifest"))
-    brand = brand_for_user(user=request.user)
-    if brand is not None:
-        pages.append(reverse("organisation:brand_theme", args=[brand.slug]))
-        pages += [reverse("organisation:brand_icon", args=[brand.slug, n]) for n in (192, 512)]
-    if request.user.role in (Role.ADVISOR, Role.MANAGER):
-        pages.append(reverse("visits:visit_create"))
-    return JsonResponse({"pages": pages, "visits": entries, "templates": _template_urls(request)})
-
-
-# The activities a visit created offline may have: one set of blank pages each.
-WALK_IN_ACTIVITIES = (["housekeeping"], ["gardening"], ["housekeeping", "gardening"])
-
-
-def _template_urls(request: AuthenticatedHttpRequest) -> list[str]:
-    """The blank pages of a new visit, per agency of the person and set of activities."""
-    if request.user.role not in (Role.ADVISOR, Role.MANAGER):
-        return []
-    urls = []
-    for agency in Agency.objects.for_user(request.user):
-        for activities in WALK_IN_ACTIVITIES:
-            query = f"?modele={agency.pk}:{','.join(activities)}"
-            blank = Visit(agency=agency, activities=activities)
-            steps = visit_steps(catalogues=visit_catalogues(visit=blank))
-            urls += [
-                reverse("visits:visit_detail", args=[TEMPLATE_VISIT]) + query,
-                reverse("visits:visit_data", args=[TEMPLATE_VISIT]) + query,
-                *(
-                    reverse("visits:visit_step", args=[TEMPLATE_VISIT, s.key]) + query
-                    for s in steps
-                ),
-                reverse("quotes:sale", args=[TEMPLATE_VISIT]) + query,
-            ]
-    return urls
+    return JsonResponse(offline_plan(user=request.user, days=days))
