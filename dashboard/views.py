@@ -111,6 +111,27 @@ def _sorted_visits(request: AuthenticatedHttpRequest, form: DashboardFilterForm)
     return filters, visits.order_by(*SORTS[filters.sort])
 
 
+def _list_links(request: AuthenticatedHttpRequest, sort: str, page: Any) -> dict[str, Any]:
+    """The list's sort, page and export links: the same filters, one thing changed."""
+
+    def page_link(exists: bool, number: Any) -> str:
+        return _querystring(request, page=number()) if exists else ""
+
+    return {
+        "sort_links": {
+            column: _querystring(
+                request, sort=column if sort != column else f"-{column}", page=None
+            )
+            for column in ("date", "agency", "advisor", "status", "hours")
+        },
+        "page_links": {
+            "previous": page_link(page.has_previous(), page.previous_page_number),
+            "next": page_link(page.has_next(), page.next_page_number),
+        },
+        "export_query": _querystring(request, page=None),
+    }
+
+
 @require_GET
 @login_required
 @vary_on_headers("HX-Request")
@@ -127,22 +148,8 @@ def visit_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             filters=filters,
             page=page,
             advisors=advisors_by_agency(agency_ids={v.agency_id for v in page.object_list}),
-            sort_links={
-                column: _querystring(
-                    request, sort=column if filters.sort != column else f"-{column}", page=None
-                )
-                for column in ("date", "agency", "advisor", "status", "hours")
-            },
-            page_links={
-                "previous": _querystring(request, page=page.previous_page_number())
-                if page.has_previous()
-                else "",
-                "next": _querystring(request, page=page.next_page_number())
-                if page.has_next()
-                else "",
-            },
-            export_query=_querystring(request, page=None),
             can_assign=True,
+            **_list_links(request, filters.sort, page),
         )
     return _render(
         request, "dashboard/visit_list.html", "dashboard/partials/visit_table.html", context

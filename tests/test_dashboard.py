@@ -393,6 +393,11 @@ def test_it_sorts_and_pages_the_visit_list(client: Client, manager: User, agency
     second = client.get("/tableau-de-bord/visites/?sort=hours&page=2").content.decode()
     assert "2,6" in second  # 154 minutes, the last one
     assert "2,6" not in first
+    # The links keep the sort: next from the first page, previous from the second, and the
+    # column's header turns the order round.
+    assert 'href="?page=2&amp;sort=hours"' in first
+    assert 'href="?page=1&amp;sort=hours"' in second
+    assert 'href="?sort=-hours"' in first
 
 
 def test_it_assigns_a_visit_to_an_advisor_of_its_agency(
