@@ -12,19 +12,7 @@ from django.utils.translation import ngettext
 
 from integrations.consumer import dead_letter_retry
 from integrations.models import DeadLetter, InboundVersion, OutboxEvent, ProcessedEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """A record of what happened: nobody adds, edits or deletes it by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from nomad_web.read_only_admin import ReadOnlyAdmin
 
 
 class SentFilter(admin.SimpleListFilter):

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from nomad_web.read_only_admin import ReadOnlyAdmin
 from organisation.models import AccessEvent, Agency, Brand, Membership, User
 
 # Roles live on the person; Django's groups are not used.
@@ -182,7 +183,7 @@ class UserAdmin(admin.ModelAdmin[User]):
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin[AccessEvent]):
+class AccessEventAdmin(ReadOnlyAdmin):
     """The access audit log: read-only for everyone, staff included, so it can be trusted."""
 
     list_display = ["created_at", "kind", "email", "user", "ip_address", "path", "detail"]
@@ -191,12 +192,3 @@ class AccessEventAdmin(admin.ModelAdmin[AccessEvent]):
     date_hierarchy = "created_at"
     list_select_related = ["user"]
     readonly_fields = [field.name for field in AccessEvent._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AccessEvent | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AccessEvent | None = None) -> bool:
-        return False

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nomad_web.read_only_admin import ReadOnlyAdmin
 from nomad_web.request_cache import legal_changed
 from quotes.models import (
     ActivityPrice,
@@ -74,19 +75,6 @@ class LegalTextAdmin(admin.ModelAdmin[LegalText]):
         count = queryset.filter(published_at__isnull=True).update(published_at=timezone.now())
         legal_changed()  # update() sends no signal: the cached current texts are stale
         messages.success(request, _("%(count)d version(s) published.") % {"count": count})
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Quotes, contracts and documents change only through their services."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Quote)

@@ -1,24 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from nomad_web.read_only_admin import ReadOnlyAdmin
 from signatures.models import PaperCopyTask, SignatureRequest, WebhookEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin[Any]):
-    """Signatures and webhooks are evidence: they change only through their services."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(SignatureRequest)

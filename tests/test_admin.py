@@ -96,3 +96,33 @@ def test_it_validates_brand_legal_numbers(staff_client: Client) -> None:
     assert "Un numéro SIREN comporte 9 chiffres." in page
     assert "Saisissez une couleur au format #RRGGBB." in page
     assert not Brand.objects.filter(slug="x").exists()
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "quotes.quote",
+        "quotes.contract",
+        "quotes.document",
+        "signatures.signaturerequest",
+        "integrations.outboxevent",
+        "organisation.accessevent",
+        "privacy.auditentry",
+    ],
+)
+def test_records_of_what_happened_cannot_be_added_changed_or_deleted(
+    staff_client: Client, label: str
+) -> None:
+    # Evidence, audit trails and what changes only through its services: the admin shows
+    # them and refuses the add page and the delete action.
+    from django.apps import apps
+    from django.contrib import admin
+
+    model = apps.get_model(label)
+    model_admin = admin.site._registry[model]
+    app, name = label.split(".")
+    assert staff_client.get(reverse(f"admin:{app}_{name}_changelist")).status_code == 200
+    assert staff_client.get(reverse(f"admin:{app}_{name}_add")).status_code == 403
+    request = staff_client.get(reverse(f"admin:{app}_{name}_changelist")).wsgi_request
+    assert not model_admin.has_change_permission(request)
+    assert not model_admin.has_delete_permission(request)
