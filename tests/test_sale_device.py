@@ -388,12 +388,14 @@ def test_it_numbers_online_and_replayed_offline_quotes_without_gap_in_parallel()
     def replay(code: str) -> Any:
         def work() -> None:
             for seq, visit in enumerate(devices[code], start=1):
-                model = tablet_model(visit, _reference(visit, seq, code))
+                issued_at = timezone.now() - timedelta(minutes=60 - seq)
+                # Dated the day of its issue (yesterday in the first hour of a day).
+                model = tablet_model(visit, _reference(visit, seq, code), when=issued_at)
                 quote_issue_from_device(
                     visit=visit,
                     client_uuid=uuid.uuid4(),
                     device_reference=model["references"]["device_reference"],
-                    issued_at=(timezone.now() - timedelta(minutes=60 - seq)).isoformat(),
+                    issued_at=issued_at.isoformat(),
                     price_list_id=model["quote"]["price_list"]["id"],
                     document_sha256=model_sha256(model),
                     model=model,
