@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -75,6 +76,12 @@ def test_it_renders_each_step_as_a_page_and_as_a_partial(
     page = signed_in.get(url(visit, step))
     assert page.status_code == 200
     assert "<html" in page.content.decode()
+    # An id names one element: htmx swaps "#step", labels point at their field (a
+    # <template>'s content is not in the document until a row is added from it).
+    live = re.sub(r"<template\b.*?</template>", "", page.content.decode(), flags=re.S)
+    ids = re.findall(r'\sid="([^"]+)"', live)
+    assert ids.count("step") == 1
+    assert not {i for i in ids if ids.count(i) > 1}, "ids used twice"
     partial = signed_in.get(url(visit, step), headers={"HX-Request": "true"})
     body = partial.content.decode()
     assert partial.status_code == 200
