@@ -73,7 +73,10 @@ class DeadLetterAdmin(ReadOnlyAdmin):
                 failed += 1
         self.message_user(
             request,
-            _("%(done)d applied, %(failed)d still failing.") % {"done": done, "failed": failed},
+            ngettext("%(done)d applied", "%(done)d applied", done) % {"done": done}
+            + ", "
+            + ngettext("%(failed)d still failing.", "%(failed)d still failing.", failed)
+            % {"failed": failed},
             messages.SUCCESS if not failed else messages.WARNING,
         )
 

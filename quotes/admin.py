@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from nomad_web.read_only_admin import ReadOnlyAdmin
 from nomad_web.request_cache import legal_changed
@@ -74,7 +75,8 @@ class LegalTextAdmin(admin.ModelAdmin[LegalText]):
     def publish(self, request: HttpRequest, queryset: QuerySet[LegalText]) -> None:
         count = queryset.filter(published_at__isnull=True).update(published_at=timezone.now())
         legal_changed()  # update() sends no signal: the cached current texts are stale
-        messages.success(request, _("%(count)d version(s) published.") % {"count": count})
+        published = ngettext("%(count)d version published.", "%(count)d versions published.", count)
+        messages.success(request, published % {"count": count})
 
 
 @admin.register(Quote)

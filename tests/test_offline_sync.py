@@ -181,10 +181,9 @@ def test_it_resolves_a_conflict_field_by_field(
     url = reverse("visits:conflict_detail", args=[conflict.pk])
     page = tablet.get(url).content.decode()
     assert "La cuisine" in page and "Le salon" in page and "Priorités" in page
-    assert (
-        conflict.visit.prospect.last_name
-        in tablet.get(reverse("visits:conflict_list")).content.decode()
-    )
+    listed = tablet.get(reverse("visits:conflict_list")).content.decode()
+    assert conflict.visit.prospect.last_name in listed
+    assert len(conflict.conflicting_keys) == 2 and "2 réponses en conflit" in listed
 
     response = tablet.post(
         url, {"keep-answers.priorities": "theirs", "keep-answers.general_instructions": "mine"}
