@@ -475,3 +475,21 @@ def test_it_refuses_a_step_that_would_overwrite_blindly(
     assert message in response.json()["message"]
     visit.refresh_from_db()
     assert visit.version == 1 and "priorities" not in visit.answers
+
+
+def test_the_summary_speaks_french_not_codes(signed_in: Client, visit: Visit) -> None:
+    # A room without a label is named by its type, surfaces and dates in French figures.
+    answers = {
+        **visit.answers,
+        "start_date": "2027-01-05",
+        "rooms": [
+            {"type": "kitchen", "label": "", "surface_m2": "28.5", "instructions": ""},
+            {"type": "bathroom", "label": "Salle d'eau du haut", "surface_m2": "6"},
+        ],
+    }
+    Visit.objects.filter(pk=visit.pk).update(answers=answers)
+    summary = signed_in.get(url(visit, "summary")).content.decode()
+    assert "Cuisine (28,5 m²)" in summary
+    assert "Salle d&#x27;eau du haut (6 m²)" in summary
+    assert "5 janvier 2027" in summary and "2027-01-05" not in summary
+    assert ">kitchen<" not in summary and "bathroom (" not in summary

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import template
 from django.forms import BoundField
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -52,6 +53,11 @@ def answer_display(value: Any, question: dict[str, Any]) -> str:
     if kind == "number":
         text = number_format(value)
         return f"{text} {question['unit']}".strip()
+    if kind == "date":
+        try:
+            return date_format(date.fromisoformat(str(value)), "DATE_FORMAT")
+        except ValueError:
+            return str(value)  # as typed, rather than nothing
     return str(value)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from nomad_web.http import AuthenticatedHttpRequest
@@ -29,7 +30,14 @@ from visits.services import (
     visit_catalogues,
     visit_estimate,
 )
-from visits.steps import StepDef, questions_of, room_types_of, step_sections, visit_steps
+from visits.steps import (
+    StepDef,
+    localised,
+    questions_of,
+    room_types_of,
+    step_sections,
+    visit_steps,
+)
 
 
 def base_version(data: QueryDict) -> int | None:
@@ -120,7 +128,28 @@ class StepPage:
                 "per week, proposed %(proposed)s."
             ),
         }
-        return {"sections": self._summary(), "quote": quote, "summary_texts": json.dumps(texts)}
+        return {
+            "sections": self._summary(),
+            "rooms": self._summary_rooms(),
+            "quote": quote,
+            "summary_texts": json.dumps(texts),
+        }
+
+    def _summary_rooms(self) -> list[dict[str, str]]:
+        """The rooms as the summary names them: their label, else their type's (never a
+        code), the surface in French figures."""
+        types = {rt["key"]: localised(rt) for rt in room_types_of(catalogues=self.catalogues)}
+        rooms = []
+        for room in self.visit.answers.get("rooms") or []:
+            surface = room.get("surface_m2")
+            rooms.append(
+                {
+                    "title": room.get("label") or types.get(room.get("type"), "") or "—",
+                    "surface": number_format(surface) if surface not in (None, "") else "",
+                    "instructions": room.get("instructions") or "",
+                }
+            )
+        return rooms
 
     def prospect_context(self, form: ProspectForm) -> dict[str, Any]:
         consent_text = legal_text_current(kind=LegalTextKind.CONSENT)
