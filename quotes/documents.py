@@ -38,7 +38,15 @@ from nomad_web.mail import email_send
 from quotes.legal_identity import LegalIdentityIncomplete, company_missing_items
 from quotes.models import Contract, Document, DocumentKind, Quote
 from quotes.models.quote import FILE_PREFIXES
-from quotes.typography import date_fr, euros, french_typography, number_fr, rate_fr, text_lines
+from quotes.typography import (
+    date_fr,
+    euros,
+    french_typography,
+    hours_fr,
+    number_fr,
+    rate_fr,
+    text_lines,
+)
 
 if TYPE_CHECKING:
     from organisation.models import Brand
@@ -87,6 +95,10 @@ def _rate(value: Decimal | str | None) -> str:
     return "" if _blank(value) else rate_fr(value)  # type: ignore[arg-type]
 
 
+def _hours(value: Decimal | str | int | None) -> str:
+    return "" if _blank(value) else hours_fr(value)  # type: ignore[arg-type]
+
+
 def _date(value: str | None) -> str:
     return "" if _blank(value) else date_fr(str(value))
 
@@ -112,7 +124,7 @@ def document_environment() -> jinja2.Environment:
         undefined=jinja2.Undefined,
     )
     environment.filters.update(
-        euros=_euros, number=_number, rate=_rate, date_fr=_date, lines=_lines
+        euros=_euros, number=_number, rate=_rate, hours=_hours, date_fr=_date, lines=_lines
     )
     return environment
 

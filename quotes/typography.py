@@ -54,6 +54,16 @@ def rate_fr(value: Decimal | str | int) -> str:
     return f"{text}{NBSP}%"
 
 
+def hours_fr(value: Decimal | str | int) -> str:
+    """Decimal hours as said in French: ``"4.50"`` → ``4 h 30``, ``"2"`` → ``2 h``,
+    ``"0.75"`` → ``45 min`` (to the nearest minute; no-break spaces)."""
+    minutes = int((Decimal(str(value)) * 60).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest}{NBSP}min"
+    return f"{hours}{NBSP}h{NBSP}{rest:02d}" if rest else f"{hours}{NBSP}h"
+
+
 def date_fr(value: str) -> str:
     """An ISO date of the document model: ``"2026-12-01"`` → ``01/12/2026``."""
     year, month, day = str(value)[:10].split("-")

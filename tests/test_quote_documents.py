@@ -21,7 +21,7 @@ from quotes.models import Document, Quote
 from quotes.pricing import price, priced_as_json
 from quotes.services import contract_create, quote_create_draft, quote_issue
 from quotes.templatetags.quote_tags import rate
-from quotes.typography import NBSP, NNBSP, euros, number_fr
+from quotes.typography import NNBSP, euros, hours_fr
 from tests.factories import make_price_list, make_visit_ready_to_quote
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +95,7 @@ def test_it_prints_every_mention_and_figure_of_the_quote(issued: Quote) -> None:
     for line in figures["lines"]:
         for key in ("hourly_price_ht", "hourly_price_ttc", "monthly_ht", "monthly_ttc"):
             assert euros(line[key]) in text, (line["label"], key)
-        assert f"{number_fr(line['hours_per_week'])}{NBSP}h" in text
+        assert hours_fr(line["hours_per_week"]) in text  # "3 h", "4 h 30": as said
         assert rate(line["vat_rate"]) in text
     for fee in figures["fees"]:
         assert euros(fee["amount_ht"]) in text and euros(fee["amount_ttc"]) in text

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 
-from quotes.typography import euros, number_fr
+from quotes.typography import euros, hours_fr, number_fr
 
 register = template.Library()
 
@@ -27,3 +27,9 @@ def rate(value: Decimal | str | None) -> str:
         return ""
     text = f"{Decimal(str(value)).normalize():f}".replace(".", ",")
     return f"{text}\u00a0%"
+
+
+@register.filter
+def hours(value: Decimal | str | int | None) -> str:
+    """Decimal hours of the price tables as said: ``"4.50"`` → ``4 h 30``."""
+    return "" if value is None or value == "" else hours_fr(value)

@@ -8,7 +8,15 @@
 // No template is compiled in the browser (the Content Security Policy forbids eval).
 import "../vendor/nunjucks-slim.min.js";
 import "../vendor/document-templates.js";
-import { dateFr, euros, frenchTypography, numberFr, rateFr, textLines } from "./typography.js";
+import {
+  dateFr,
+  euros,
+  frenchTypography,
+  hoursFr,
+  numberFr,
+  rateFr,
+  textLines,
+} from "./typography.js";
 
 const TEMPLATES = { quote: "quote.html", contract: "contract.html" };
 let environment = null;
@@ -26,6 +34,7 @@ function documentEnvironment() {
   environment.addFilter("euros", (v) => (blank(v) ? "" : euros(v)));
   environment.addFilter("number", (v, places = 2) => (blank(v) ? "" : numberFr(v, places)));
   environment.addFilter("rate", (v) => (blank(v) ? "" : rateFr(v)));
+  environment.addFilter("hours", (v) => (blank(v) ? "" : hoursFr(v)));
   environment.addFilter("date_fr", (v) => (blank(v) ? "" : dateFr(v)));
   environment.addFilter("lines", (v) => (blank(v) ? [] : textLines(v)));
   return environment;

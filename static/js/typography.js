@@ -58,6 +58,18 @@ export function rateFr(value) {
   return `${text}${NBSP}%`;
 }
 
+/** Decimal hours as said in French: "4.50" -> "4 h 30", "2" -> "2 h", "0.75" -> "45 min"
+ * (to the nearest minute; no-break spaces). */
+export function hoursFr(value) {
+  const { whole, fraction } = decimal(value, 6);
+  const micro = BigInt(whole + fraction) * 60n; // minutes, times 10^6
+  const minutes = Number((micro + 500000n) / 1000000n); // to the nearest minute, half up
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (!hours) return `${rest}${NBSP}min`;
+  return rest ? `${hours}${NBSP}h${NBSP}${String(rest).padStart(2, "0")}` : `${hours}${NBSP}h`;
+}
+
 /** An ISO date of the document model: "2026-12-01" -> "01/12/2026". */
 export function dateFr(value) {
   const [year, month, day] = String(value).slice(0, 10).split("-");

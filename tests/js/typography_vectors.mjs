@@ -10,6 +10,7 @@ const FUNCTIONS = {
   euros: typography.euros,
   rate_fr: typography.rateFr,
   date_fr: typography.dateFr,
+  hours_fr: typography.hoursFr,
   text_lines: typography.textLines,
   french_typography: typography.frenchTypography,
 };
