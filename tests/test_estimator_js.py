@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from visits.estimator import estimate
+
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = json.loads((ROOT / "tests" / "vectors" / "estimator.json").read_text())
 NODE = shutil.which("node")
@@ -57,6 +59,22 @@ def test_the_browser_estimator_gives_the_same_minutes(tmp_path: Path) -> None:
         ]
         assert got == case["expected"]["activities"], case["name"]
         assert result["output"]["minutes_per_week"] == case["expected"]["minutes_per_week"]
+
+
+def test_the_browser_estimator_explains_the_same_way(tmp_path: Path) -> None:
+    # Not only the totals: the breakdown the advisor reads (each line's code, French and
+    # English label, minutes) and the estimator's version are the server's own.
+    results = _run(VECTORS["cases"], tmp_path)
+    for case in VECTORS["cases"]:
+        server = estimate(
+            catalogues=[VECTORS["catalogues"][a] for a in case["activities"]],
+            answers=case["answers"],
+            min_minutes=case["min_minutes"],
+        )
+        browser = results[case["name"]]["output"]
+        assert browser["version"] == server["version"]
+        for ours, theirs in zip(browser["activities"], server["activities"], strict=True):
+            assert ours["lines"] == [dict(line) for line in theirs["lines"]], case["name"]
 
 
 def test_the_browser_estimator_refuses_the_same_inputs(tmp_path: Path) -> None:

@@ -493,3 +493,12 @@ def test_the_summary_speaks_french_not_codes(signed_in: Client, visit: Visit) ->
     assert "Salle d&#x27;eau du haut (6 m²)" in summary
     assert "5 janvier 2027" in summary and "2027-01-05" not in summary
     assert ">kitchen<" not in summary and "bathroom (" not in summary
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(3.75, "4 min"), (20.6, "21 min"), (2.5, "3 min"), (12, "12 min")]
+)
+def test_a_breakdown_line_is_shown_to_the_minute(value: float, shown: str) -> None:
+    from visits.templatetags.visit_tags import minutes
+
+    assert minutes(value) == shown

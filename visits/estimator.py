@@ -105,6 +105,16 @@ def _round_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def _factor(value: Decimal) -> str:
+    """A factor in a label, as the tablet writes it: 1.20 -> "1.2"."""
+    return f"{value.normalize():f}"
+
+
+def _fr(value: Decimal) -> str:
+    """A factor in a French label: 1.20 -> "1,2"."""
+    return _factor(value).replace(".", ",")
+
+
 def _line(code: str, fr: str, en: str, minutes: Decimal) -> Line:
     return {"code": code, "label_fr": fr, "label_en": en, "minutes": float(_round_cents(minutes))}
 
@@ -152,7 +162,12 @@ def _housekeeping(
     if answers.get("dwelling_type") == "house":
         factor = _norm(norms, "house_factor")
         lines.append(
-            _line("house", f"Maison : × {factor}", f"House: × {factor}", base * (factor - 1))
+            _line(
+                "house",
+                f"Maison : × {_fr(factor)}",
+                f"House: × {_factor(factor)}",
+                base * (factor - 1),
+            )
         )
         base *= factor
     if answers.get("cluttered") == "yes":
@@ -160,8 +175,8 @@ def _housekeeping(
         lines.append(
             _line(
                 "clutter",
-                f"Logement encombré : × {factor}",
-                f"Cluttered home: × {factor}",
+                f"Logement encombré : × {_fr(factor)}",
+                f"Cluttered home: × {_factor(factor)}",
                 base * (factor - 1),
             )
         )

@@ -28,6 +28,8 @@ const weight = (frequency) => (WEIGHTS[frequency || "each"] ?? 0);
 // Half up to the hundredth; the epsilon absorbs binary noise such as 28.125 → 28.12499…
 const cents = (x) => Math.round(x * 100 + 1e-7) / 100;
 const line = (code, fr, en, minutes) => ({ code, label_fr: fr, label_en: en, minutes: cents(minutes) });
+/** A factor in a French label: 1.2 -> "1,2". */
+const frenchDecimal = (value) => String(value).replace(".", ",");
 
 function interventions(frequency) {
   if (!(frequency in PER_WEEK)) throw new EstimateError(`unknown frequency '${frequency}'`);
@@ -62,12 +64,12 @@ function housekeeping(catalogue, answers) {
   }
   if (answers.dwelling_type === "house") {
     const f = norm(norms, "house_factor");
-    lines.push(line("house", `Maison : × ${f}`, `House: × ${f}`, base * (f - 1)));
+    lines.push(line("house", `Maison : × ${frenchDecimal(f)}`, `House: × ${f}`, base * (f - 1)));
     base *= f;
   }
   if (answers.cluttered === "yes") {
     const f = norm(norms, "clutter_factor");
-    lines.push(line("clutter", `Logement encombré : × ${f}`, `Cluttered home: × ${f}`, base * (f - 1)));
+    lines.push(line("clutter", `Logement encombré : × ${frenchDecimal(f)}`, `Cluttered home: × ${f}`, base * (f - 1)));
     base *= f;
   }
   let extras = 0;

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -35,7 +36,12 @@ def duration(minutes: int | float | None) -> str:
 
 @register.filter
 def minutes(value: float) -> str:
-    return f"{number_format(value, decimal_pos=0 if value == int(value) else 1)} min"
+    """A line of the estimate's breakdown, to the minute ("4 min", not "3,75 min"); the
+    total below it is rounded to the quarter hour anyway."""
+    if 0 < value < 0.5:
+        return _("under 1 min")
+    whole = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{whole} min"
 
 
 @register.filter
