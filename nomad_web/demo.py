@@ -191,6 +191,13 @@ class DemoSummary:
         return ", ".join(f"{name}: {count}" for name, count in self.created.items())
 
 
+WELCOME = (
+    "Votre agenda, vos visites, vos devis et vos contrats sont sur la tablette, même sans "
+    "réseau : le client signe sur place, tout part au bureau dès le retour du réseau.\n"
+    "Retrouvez toutes les nouveautés dans le menu « Nouveautés »."
+)
+
+
 def demo_email(last_name: str, number: int) -> str:
     """A prospect's address the forms accept: the name without accents ("lefevre.6@…")."""
     plain = unicodedata.normalize("NFKD", last_name).encode("ascii", "ignore").decode()
@@ -334,16 +341,15 @@ def demo_seed(*, today: date | None = None) -> DemoSummary:
             )
             created["visits"] += new
 
-    Announcement.objects.get_or_create(
+    welcome, _new = Announcement.objects.get_or_create(
         title="Bienvenue dans NOMAD web",
         defaults={
-            "body": (
-                "Votre agenda, vos visites et bientôt vos devis sont maintenant sur la tablette.\n"
-                "Retrouvez toutes les nouveautés dans le menu « Nouveautés »."
-            ),
+            "body": WELCOME,
             "for_advisors": True,
             "for_managers": True,
             "for_staff": True,
         },
     )
+    if "bientôt vos devis" in welcome.body:  # the text of an older demo, before the sale
+        Announcement.objects.filter(pk=welcome.pk).update(body=WELCOME)
     return DemoSummary(created=created)

@@ -17,3 +17,15 @@ def test_it_speaks_french_by_default_and_english_on_request(client: Client, advi
     page = client.get(reverse("visits:agenda")).content.decode()
     assert '<html lang="en">' in page
     assert "My agenda" in page
+
+
+def test_a_quote_is_signe_and_a_visit_signee() -> None:
+    # One English word, two French agreements: "un devis signé", "une visite signée".
+    from django.utils import translation
+
+    from quotes.models import QuoteStatus
+    from visits.models import VisitStatus
+
+    with translation.override("fr"):
+        assert str(QuoteStatus.SIGNED.label) == "Signé"
+        assert str(VisitStatus.SIGNED.label) == "Signée"

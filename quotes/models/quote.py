@@ -11,6 +11,7 @@ from django.db import models
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from organisation.models import Brand
 from organisation.scoping import AgencyScopedQuerySet
@@ -40,7 +41,7 @@ class QuoteCounter(models.Model):
 class QuoteStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ISSUED = "issued", _("Issued")
-    SIGNED = "signed", _("Signed")
+    SIGNED = "signed", pgettext_lazy("a quote", "Signed")  # un devis signé, une visite signée
     REFUSED = "refused", _("Refused")
     EXPIRED = "expired", _("Expired")
     # An issued quote replaced by a newer version of itself (a revision).
