@@ -28,7 +28,7 @@ from integrations.outbound import (
 from organisation.models import Agency, Role, User
 from privacy.audit import audit_diff, audit_record, sensitive_keys
 from privacy.models import AuditAction
-from visits.catalogue import catalogue_as_dict, catalogue_current
+from visits.catalogue import visit_catalogues
 from visits.estimator import ESTIMATOR_VERSION, Estimate, estimate
 from visits.models import (
     CatalogueStatus,
@@ -239,19 +239,6 @@ def _audit_status(visit: Visit, before: str, user: User | None) -> None:
             changes={"status": [before, visit.status]},
             reason=visit.status_reason,
         )
-
-
-def visit_catalogues(*, visit: Visit) -> list[dict[str, Any]]:
-    """The catalogues the visit uses: those it started with, or today's for a new one."""
-    # A visit not saved yet (the blank pages prepared for offline walk-ins) has none.
-    versions = [] if visit._state.adding else list(visit.catalogue_versions.all())
-    if not versions:
-        versions = [v for a in visit.activities if (v := catalogue_current(activity=a))]
-    order = {a: i for i, a in enumerate(visit.activities)}
-    return sorted(
-        (catalogue_as_dict(version_id=v.pk) for v in versions),
-        key=lambda c: order.get(c["activity"], 99),
-    )
 
 
 def _bind_catalogues(visit: Visit, posted_ids: list[int]) -> None:

@@ -26,10 +26,10 @@ from organisation.models import Agency, Role
 from organisation.selectors import brand_for_user
 from privacy.selectors import hidden_answer_keys
 from quotes.selectors import price_list_as_data, sale_prepared_data, signing_urls
+from visits.catalogue import visit_catalogues
 from visits.models import Conflict, Visit
 from visits.offline_texts import pending_texts_json
 from visits.selectors import agenda_visits
-from visits.services import visit_catalogues
 from visits.steps import visit_steps
 from visits.views.access import TEMPLATE_VISIT, get_visit_for_user
 

@@ -23,6 +23,7 @@ from nomad_web.http import AuthenticatedHttpRequest
 from privacy.selectors import hidden_answer_keys
 from quotes.models import LegalText, LegalTextKind
 from quotes.selectors import legal_text_current
+from visits.catalogue import visit_catalogues
 from visits.forms import (
     META_FIELDS,
     EstimateForm,
@@ -39,7 +40,6 @@ from visits.services import (
     WriteContext,
     WriteResult,
     WrongCatalogue,
-    visit_catalogues,
     visit_confirm_estimate,
     visit_estimate,
     visit_require_consent,

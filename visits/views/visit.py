@@ -13,13 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from nomad_web.http import SYNC_HEADER, AuthenticatedHttpRequest
 from organisation.models import AccessEvent, Role
 from organisation.services import access_event_record
+from visits.catalogue import visit_catalogues
 from visits.forms import AssignForm, StatusForm, WalkInForm
 from visits.models import VisitStatus
 from visits.services import (
     SubmissionIdTaken,
     VisitError,
     visit_assign,
-    visit_catalogues,
     visit_create_walk_in,
     visit_set_status,
 )
