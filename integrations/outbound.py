@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from integrations.events import ACCESS_CODE_KEYS, outbox_write
+from integrations.events import outbox_write
 from integrations.mission import mission_sheet
 from integrations.models import OutboxEvent
 from visits.models import Prospect, Visit
+from visits.models.visit import ACCESS_CODE_KEYS
 
 if TYPE_CHECKING:
     from quotes.models import Contract, Quote
