@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from integrations.events import outbox_write
-from integrations.mission import mission_sheet
 from integrations.models import OutboxEvent
+from visits.mission import mission_sheet
 from visits.models import Prospect, Visit
 from visits.models.visit import ACCESS_CODE_KEYS
 

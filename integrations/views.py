@@ -14,12 +14,12 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from integrations.mission import mission_sheet
 from nomad_web.http import AuthenticatedHttpRequest
 from privacy.selectors import access_codes_visible
 from quotes.documents import STYLESHEET, document_pdf
 from quotes.models import Contract
 from quotes.typography import french_typography
+from visits.mission import mission_sheet
 from visits.models import Visit
 from visits.views.access import get_visit_for_user
 
