@@ -29,10 +29,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from integrations.models import ConsumerLag, DeadLetter, InboundVersion, ProcessedEvent
-from integrations.outbound import mission_republish_if_changed
 from integrations.publisher import kafka_config, kafka_enabled
 from integrations.schemas import SchemaError, schema_validate
 from organisation.models import Agency, Role, User
+from visits.events import mission_republish_if_changed
 from visits.models import Channel, Prospect, Visit, VisitChange, VisitStatus
 
 logger = logging.getLogger(__name__)

@@ -285,8 +285,7 @@ def document_store(*, quote: Quote, kind: str, content: bytes, pages: int) -> Do
     # A name of this attempt's own: two nodes rendering the same document at once make the
     # same bytes, and an object store (unlike the file system) may let both write one key.
     document.file.save(
-        f"{FILE_PREFIXES[kind]}-{quote.reference}-{digest[:12]}-{secrets.token_hex(4)}"
-        f".{extension}",
+        f"{FILE_PREFIXES[kind]}-{quote.reference}-{digest[:12]}-{secrets.token_hex(4)}.{extension}",
         ContentFile(content),
         save=False,
     )

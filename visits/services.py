@@ -19,17 +19,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.outbound import (
-    prospect_updated_publish,
-    visit_closed_publish,
-    visit_completed_publish,
-    visit_scheduled_publish,
-)
 from organisation.models import Agency, Role, User
 from privacy.audit import audit_diff, audit_record, sensitive_keys
 from privacy.models import AuditAction
 from visits.catalogue import visit_catalogues
 from visits.estimator import ESTIMATOR_VERSION, Estimate, estimate
+from visits.events import (
+    prospect_updated_publish,
+    visit_closed_publish,
+    visit_completed_publish,
+    visit_scheduled_publish,
+)
 from visits.models import (
     CatalogueStatus,
     CatalogueVersion,
