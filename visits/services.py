@@ -388,6 +388,14 @@ def visit_confirm_estimate(
     return write
 
 
+def _audited(values: dict[str, Any]) -> dict[str, Any]:
+    """Field values for the audit diff, the answers key by key (so codes are masked)."""
+    out = {k: v for k, v in values.items() if k != "answers"}
+    if "answers" in values:
+        out.update({f"answers.{k}": v for k, v in (values["answers"] or {}).items()})
+    return out
+
+
 def _visit_change(
     visit: Visit,
     *,
@@ -427,8 +435,8 @@ def _visit_change(
         audit_record(user=user, action=AuditAction.CREATE, obj=visit, prospect_id=visit.prospect_id)
         return visit
     diff = audit_diff(
-        before=before,
-        after={name: getattr(visit, name) for name in values},
+        before=_audited(before),
+        after=_audited({name: getattr(visit, name) for name in values}),
         masked=sensitive_keys(),
     )
     if diff:
@@ -558,6 +566,43 @@ def visit_apply_paper_visit(
         status=outcome,
         reason=visit.status_reason,
         as_told=True,
+    )
+
+
+# The keys the offline sync compares, for the fields the admin's form may change.
+SYNC_KEY_AREAS = {"proposed_minutes": "estimate", "override_reason": "estimate"}
+
+
+@transaction.atomic
+def visit_admin_change(
+    *, visit: Visit, values: dict[str, Any], status: str | None, user: User
+) -> Visit:
+    """The fields and (if it changed) the status a staff member set on the admin's form.
+
+    The status goes through the allowed transitions (``TransitionNotAllowed``); the
+    change log names the keys the offline sync compares (``answers.<key>``…), so a
+    tablet's stale edit of the same answer becomes a conflict."""
+    current = Visit.objects.get(pk=visit.pk)
+    values = {name: value for name, value in values.items() if getattr(current, name) != value}
+    keys = {f"{SYNC_KEY_AREAS[n]}.{n}" if n in SYNC_KEY_AREAS else n for n in values}
+    if "answers" in values:
+        keys.discard("answers")
+        new = values["answers"] or {}
+        keys |= {
+            f"answers.{k}"
+            for k in set(current.answers) | set(new)
+            if current.answers.get(k) != new.get(k)
+        }
+    new_status = status if status is not None and status != current.status else None
+    if new_status is not None:
+        keys.add("status")
+    return _visit_change(
+        visit,
+        keys=sorted(keys),
+        values=values,
+        status=new_status,
+        reason=values.get("status_reason", current.status_reason),
+        user=user,
     )
 
 
