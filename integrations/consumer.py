@@ -174,7 +174,7 @@ def _visit_cancelled(data: dict[str, Any]) -> str:
     try:
         cancelled = visit_apply_cancellation(visit=visit, reason=str(data.get("reason") or ""))
     except TransitionNotAllowed as exc:
-        # Already quoted, signed or closed in NOMAD: NOMAD's facts stand, and a person
+        # Estimated, quoted, signed or lost in NOMAD: NOMAD's facts stand, and a person
         # sees the disagreement in the dead letters.
         raise _refused("cancellation", exc) from exc
     return "ignored" if cancelled is None else "applied"

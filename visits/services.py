@@ -528,7 +528,7 @@ def visit_apply_move(
 @transaction.atomic
 def visit_apply_cancellation(*, visit: Visit, reason: str) -> Visit | None:
     """The back office cancelled the visit; None when it already is. A visit NOMAD has
-    taken further (quoted, signed, lost) refuses it: ``TransitionNotAllowed``."""
+    taken further (needs captured, quoted, signed, lost) refuses it: ``TransitionNotAllowed``."""
     if visit.status == VisitStatus.CANCELLED:
         return None
     return _visit_change(visit, keys=["status"], status=VisitStatus.CANCELLED, reason=reason[:300])
