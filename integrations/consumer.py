@@ -5,9 +5,11 @@ applied in one transaction together with its ``ProcessedEvent`` row: an event de
 twice is applied once. Each back-office record (a visit, a prospect) carries a version;
 an event older than the version already applied arrived late and changes nothing, so
 the events of one record may overtake each other. A message that cannot be applied (bad
-JSON, no schema, unknown agency or visit) is parked in ``DeadLetter`` and the consumer
-goes on. Offsets are committed after the messages are applied: a crash in between
-re-delivers them, and deduplication absorbs that.
+JSON, no schema, unknown agency or visit, a change NOMAD's visit flow refuses such as
+cancelling a signed visit) is parked in ``DeadLetter`` and the consumer goes on. Visits
+change through the visit services (``visit_apply_…``), as NOMAD's own writes do: version,
+change log and audit log. Offsets are committed after the messages are applied: a crash
+in between re-delivers them, and deduplication absorbs that.
 
 Facts applied here are not published back (no echo): they come from the back office.
 """
@@ -29,11 +31,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from integrations.models import ConsumerLag, DeadLetter, InboundVersion, ProcessedEvent
-from integrations.outbound import mission_republish_if_changed
 from integrations.publisher import kafka_config, kafka_enabled
 from integrations.schemas import SchemaError, schema_validate
 from organisation.models import Agency, Role, User
-from visits.models import Channel, Prospect, Visit, VisitChange, VisitStatus
+from visits.events import mission_republish_if_changed
+from visits.models import Prospect, Visit
+from visits.services import (
+    TransitionNotAllowed,
+    visit_apply_booking,
+    visit_apply_cancellation,
+    visit_apply_move,
+    visit_apply_paper_visit,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -117,11 +126,9 @@ def _visit_by_ref(agency: Agency, ref: str) -> Visit | None:
     return Visit.objects.select_for_update().filter(agency=agency, backoffice_ref=ref).first()
 
 
-def _log_change(visit: Visit, keys: list[str], fields: list[str]) -> None:
-    """Raise the version and log the keys, as every visit write does (offline sync)."""
-    visit.version += 1
-    visit.save(update_fields=[*fields, "version", "updated_at"])
-    VisitChange.objects.create(visit=visit, version=visit.version, keys=keys)
+def _refused(what: str, exc: TransitionNotAllowed) -> InboundError:
+    """A fact that would break NOMAD's visit flow: parked for a person to reconcile."""
+    return InboundError(f"{what} refused: {exc}")
 
 
 # ---------------------------------------------------------------- handlers
@@ -137,27 +144,23 @@ def _visit_booked(data: dict[str, Any]) -> str:
     visit = _visit_by_ref(agency, data["visit_ref"])
     if visit is None:
         prospect, _ = _prospect(agency, data["prospect"], overwrite=False)
-        Visit.objects.create(
-            prospect=prospect,
+        visit_apply_booking(
             agency=agency,
+            prospect=prospect,
+            backoffice_ref=data["visit_ref"],
             advisor=advisor,
             scheduled_at=when,
             duration_minutes=data.get("duration_minutes", 60),
             activities=data["activities"],
-            backoffice_ref=data["visit_ref"],
         )
         return "applied"
-    visit.scheduled_at = when
-    visit.duration_minutes = data.get("duration_minutes", visit.duration_minutes)
-    fields = ["scheduled_at", "duration_minutes"]
-    if advisor is not None:
-        visit.advisor = advisor
-        fields.append("advisor")
-    if visit.status == VisitStatus.SCHEDULED:
-        # Once the advisor has started, the activities are theirs to change.
-        visit.activities = data["activities"]
-        fields.append("activities")
-    _log_change(visit, ["scheduled_at"], fields)
+    visit_apply_move(
+        visit=visit,
+        scheduled_at=when,
+        duration_minutes=data.get("duration_minutes", visit.duration_minutes),
+        advisor=advisor,
+        activities=data["activities"],
+    )
     return "applied"
 
 
@@ -168,12 +171,13 @@ def _visit_cancelled(data: dict[str, Any]) -> str:
     visit = _visit_by_ref(agency, data["visit_ref"])
     if visit is None:
         return "ignored"  # cancelled before it reached us: the version keeps it cancelled
-    if not visit.can_become(VisitStatus.CANCELLED):
-        return "ignored"  # already quoted, signed or closed in NOMAD: NOMAD's facts win
-    visit.status = VisitStatus.CANCELLED
-    visit.status_reason = str(data.get("reason") or "")[:300]
-    _log_change(visit, ["status"], ["status", "status_reason"])
-    return "applied"
+    try:
+        cancelled = visit_apply_cancellation(visit=visit, reason=str(data.get("reason") or ""))
+    except TransitionNotAllowed as exc:
+        # Estimated, quoted, signed or lost in NOMAD: NOMAD's facts stand, and a person
+        # sees the disagreement in the dead letters.
+        raise _refused("cancellation", exc) from exc
+    return "ignored" if cancelled is None else "applied"
 
 
 def _visit_on_paper(data: dict[str, Any]) -> str:
@@ -182,20 +186,17 @@ def _visit_on_paper(data: dict[str, Any]) -> str:
         return "stale"
     advisor = _advisor(agency, data.get("advisor_email"))
     prospect, _ = _prospect(agency, data["prospect"], overwrite=False)
-    visit = _visit_by_ref(agency, data["visit_ref"]) or Visit(
-        prospect=prospect, agency=agency, backoffice_ref=data["visit_ref"], version=0
+    visit_apply_paper_visit(
+        visit=_visit_by_ref(agency, data["visit_ref"]),
+        agency=agency,
+        prospect=prospect,
+        backoffice_ref=data["visit_ref"],
+        advisor=advisor,
+        visited_at=_when(data["visited_at"]),
+        activities=data["activities"],
+        outcome=data["outcome"],
+        minutes_per_week=data.get("minutes_per_week"),
     )
-    visit.channel = Channel.PAPER
-    visit.scheduled_at = _when(data["visited_at"])
-    visit.activities = data["activities"]
-    # A fact of the back office, not a step of NOMAD's flow: set as told.
-    visit.status = data["outcome"]
-    visit.advisor = advisor or visit.advisor
-    if data.get("minutes_per_week"):
-        visit.estimated_minutes = visit.proposed_minutes = data["minutes_per_week"]
-    visit.version += 1
-    visit.save()
-    VisitChange.objects.create(visit=visit, version=visit.version, keys=["channel", "status"])
     return "applied"
 
 

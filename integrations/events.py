@@ -19,6 +19,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from integrations.models import OutboxEvent
+from integrations.schemas import schema_validate
+from visits.models.visit import ACCESS_CODE_KEYS
 
 SPEC_VERSION = "1.0"
 SOURCE = "/nomad-web"
@@ -48,8 +50,7 @@ OUTBOUND_TYPES = {
     "prospect.updated": "prospect",
 }
 
-# Keys that hold an access code; allowed only in the mission sheet.
-ACCESS_CODE_KEYS = frozenset({"door_code", "alarm_code"})
+# The events that may carry an access code (visits.models.visit.ACCESS_CODE_KEYS).
 EVENTS_ALLOWED_CODES = frozenset({"mission.instructions.published"})
 
 
@@ -131,8 +132,6 @@ def outbox_write(
         created_at=timezone.now(),
     )
     if settings.NOMAD_EVENTS_VALIDATE:
-        from integrations.schemas import schema_validate
-
         schema_validate(envelope_of(event))
     event.save(force_insert=True)
     return event

@@ -6,7 +6,7 @@ from typing import Any
 
 from celery import shared_task
 
-from integrations.publisher import kafka_config, producer_create, relay_until_idle
+from integrations.publisher import kafka_config, kafka_enabled, producer_create, relay_until_idle
 
 # One producer per worker process, kept between runs (connecting costs more than a
 # batch); made again when the configuration changes.
@@ -23,8 +23,6 @@ def _producer() -> Any:
 
 @shared_task(ignore_result=True)
 def relay_outbox() -> str:
-    from integrations.publisher import kafka_enabled
-
     if not kafka_enabled():
         return str(relay_until_idle())
     return str(relay_until_idle(producer=_producer(), max_seconds=50))

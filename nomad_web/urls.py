@@ -39,7 +39,6 @@ urlpatterns = [
     path("", include("organisation.urls")),
     path("", include("visits.urls")),
     path("", include("quotes.urls")),
-    path("", include("integrations.urls")),
     path("", include("dashboard.urls")),
     path("", include("privacy.urls")),
     re_path(r"^manifest\.json$", pwa_views.manifest, name="manifest"),

@@ -13,18 +13,17 @@ from typing import Any
 
 from django.db import models
 
-from integrations.events import ACCESS_CODE_KEYS
 from nomad_web.request_cache import cached
 from organisation.models import User
 from privacy.models import AuditEntry
+from visits.models import Question
+from visits.models.visit import ACCESS_CODE_KEYS
 
 MASK = "•••"
 
 
 def sensitive_keys() -> frozenset[str]:
     """Door and alarm codes, and any question the catalogue flags as sensitive."""
-    from visits.models import Question
-
     flagged = cached(
         "catalogue",
         "sensitive_keys",

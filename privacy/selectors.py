@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.events import ACCESS_CODE_KEYS
 from organisation.models import User
 from visits.models import Visit
+from visits.models.visit import ACCESS_CODE_KEYS
 
 
 def access_codes_visible(*, user: User, visit: Visit) -> bool:

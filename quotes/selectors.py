@@ -10,6 +10,7 @@ from django.db.models import Q
 from nomad_web.request_cache import cached
 from organisation.models import Agency
 from quotes.models import LegalText, PriceList, Quote, QuoteStatus
+from visits.catalogue import visit_catalogues
 from visits.models import Visit
 
 
@@ -189,7 +190,6 @@ def sale_inputs(
 ) -> dict[str, Any]:
     """Inputs of ``quotes.document_model.sale_model`` from what the server holds."""
     from quotes.document_model import services_summary
-    from visits.services import visit_catalogues
 
     estimate = visit.estimate or {}
     return {

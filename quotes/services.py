@@ -17,11 +17,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.outbound import (
-    contract_signed_publish,
-    quote_issued_publish,
-    quote_status_publish,
-)
 from nomad_web.leases import exclusive
 from organisation.models import User
 from privacy.audit import audit_record
@@ -32,6 +27,11 @@ from quotes.document_model import (
     minutes_split,
     model_legal_versions,
     sale_model,
+)
+from quotes.events import (
+    contract_signed_publish,
+    quote_issued_publish,
+    quote_status_publish,
 )
 from quotes.legal_identity import LegalIdentityIncomplete, brand_legal_identity_check
 from quotes.models import (

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP
+from django.forms import MultiWidget
 from django.test import Client
 from django.urls import reverse
 
 from organisation.models import Agency, Brand, Role, User
+from privacy.models import AuditAction, AuditEntry
+from tests.factories import ProspectFactory, VisitFactory
+from visits.models import Visit, VisitChange, VisitStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +133,70 @@ def test_records_of_what_happened_cannot_be_added_changed_or_deleted(
     request = staff_client.get(reverse(f"admin:{app}_{name}_changelist")).wsgi_request
     assert not model_admin.has_change_permission(request)
     assert not model_admin.has_delete_permission(request)
+
+
+# --- The visit change form goes through the visit services ----------------------------
+
+
+def _visit_form_data(staff_client: Client, visit: Visit) -> dict[str, Any]:
+    """The admin's change form of ``visit`` as the browser would post it unchanged."""
+    url = reverse("admin:visits_visit_change", args=[visit.pk])
+    form = staff_client.get(url).context["adminform"].form
+    data: dict[str, Any] = {}
+    for name in form.fields:
+        value = form[name].value()
+        widget = form.fields[name].widget
+        if isinstance(widget, MultiWidget):
+            for i, part in enumerate(widget.decompress(value)):
+                data[f"{name}_{i}"] = "" if part is None else part.isoformat()
+        elif value is not None:
+            data[name] = value
+            if form.fields[name].show_hidden_initial:  # a field with a callable default
+                data[f"initial-{name}"] = value
+    return data
+
+
+def test_a_status_changed_in_the_admin_is_logged_versioned_and_audited(
+    staff_client: Client, staff: User, agency: Agency
+) -> None:
+    # Guards the admin path: it used to save the status as typed, with no change log,
+    # no version and no audit entry.
+    visit = VisitFactory(prospect=ProspectFactory(agency=agency))
+    url = reverse("admin:visits_visit_change", args=[visit.pk])
+    data = {
+        **_visit_form_data(staff_client, visit),
+        "status": "cancelled",
+        "status_reason": "Client injoignable",
+    }
+    assert staff_client.post(url, data).status_code == 302
+    visit.refresh_from_db()
+    assert (visit.status, visit.status_reason, visit.version) == (
+        "cancelled",
+        "Client injoignable",
+        2,
+    )
+    change = VisitChange.objects.get(visit=visit, version=2)
+    assert (change.keys, change.user) == (["status", "status_reason"], staff)
+    entry = AuditEntry.objects.get(object_id=visit.pk, action=AuditAction.STATUS)
+    assert entry.changes == {"status": ["scheduled", "cancelled"]} and entry.user == staff
+
+
+def test_the_admin_refuses_a_forbidden_status_and_logs_answers_key_by_key(
+    staff_client: Client, agency: Agency
+) -> None:
+    # Guards the transition check on the admin form, and the change log's keys (the
+    # offline sync compares them) and the masking of codes in the audit entry.
+    visit = VisitFactory(prospect=ProspectFactory(agency=agency), status=VisitStatus.SIGNED)
+    url = reverse("admin:visits_visit_change", args=[visit.pk])
+    data = _visit_form_data(staff_client, visit)
+    refused = staff_client.post(url, {**data, "status": "in_progress"})
+    assert refused.status_code == 200 and "status" in refused.context["adminform"].form.errors
+    visit.refresh_from_db()
+    assert (visit.status, visit.version) == (VisitStatus.SIGNED, 1)
+
+    answers = json.dumps({"door_code": "1234", "pets": "Un chien"})
+    assert staff_client.post(url, {**data, "answers": answers}).status_code == 302
+    change = VisitChange.objects.get(visit=visit, version=2)
+    assert change.keys == ["answers.door_code", "answers.pets"]
+    entry = AuditEntry.objects.get(object_id=visit.pk, action=AuditAction.UPDATE)
+    assert entry.changes["answers.door_code"] == [None, "•••"]

@@ -16,9 +16,10 @@ from visits.catalogue import (
     catalogue_load_default,
     catalogue_new_draft,
     catalogue_publish,
+    visit_catalogues,
 )
 from visits.models import CatalogueVersion, Norm, Question
-from visits.services import WriteContext, visit_catalogues, visit_save_answers
+from visits.services import WriteContext, visit_save_answers
 
 pytestmark = pytest.mark.django_db
 

@@ -16,13 +16,13 @@ from django.utils import timezone
 from integrations.consumer import consume
 from integrations.events import topic_for
 from integrations.models import DeadLetter, OutboxEvent, ProcessedEvent
-from integrations.outbound import visit_closed_publish
 from integrations.publisher import relay_once
 from integrations.schemas import schema_validate
 from organisation.models import Agency, User
 from tests.bus import backoffice_event, booking, kafka_read, kafka_send, visit_captured
 from tests.conftest import login
 from tests.factories import VisitFactory
+from visits.events import visit_closed_publish
 from visits.models import Channel, Visit, VisitStatus
 from visits.services import visit_set_status
 

@@ -414,7 +414,7 @@ def test_it_hides_the_codes_on_the_mission_sheet_from_other_advisors(
         advisor=advisor, answers={"door_code": "4321B", "alarm": "yes", "alarm_code": "9876Z"}
     )
     colleague = UserFactory(role=Role.ADVISOR, agencies=[agency])
-    url = reverse("integrations:mission_sheet", args=[quote.visit_id])
+    url = reverse("visits:mission_sheet", args=[quote.visit_id])
     for user, sees in ((advisor, True), (manager, True), (colleague, False)):
         client.force_login(user)
         page = client.get(url).content.decode()

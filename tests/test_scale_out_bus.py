@@ -22,11 +22,11 @@ from django.db import connection
 
 from integrations.events import topic_for
 from integrations.models import OutboxEvent, ProcessedEvent
-from integrations.outbound import visit_closed_publish
 from organisation.models import Agency
 from tests.bus import backoffice_event, booking, kafka_read
 from tests.conftest import postgresql_required, wait_until
 from tests.factories import AgencyFactory, VisitFactory
+from visits.events import visit_closed_publish
 from visits.models import Visit
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -17,7 +18,9 @@ from visits.models import (
     RoomType,
     Section,
     Visit,
+    VisitStatus,
 )
+from visits.services import visit_admin_change
 
 
 def _version_of(obj: Any) -> CatalogueVersion | None:
@@ -155,8 +158,25 @@ class ProspectAdmin(admin.ModelAdmin[Prospect]):
     list_select_related = ["agency"]
 
 
+class VisitAdminForm(forms.ModelForm[Visit]):
+    def clean_status(self) -> str:
+        status: str = self.cleaned_data["status"]
+        if self.instance.pk:
+            saved = Visit.objects.get(pk=self.instance.pk)
+            if status != saved.status and not saved.can_become(status):
+                raise forms.ValidationError(
+                    _("A visit cannot go from “%(from)s” to “%(to)s”.")
+                    % {"from": saved.get_status_display(), "to": VisitStatus(status).label}
+                )
+        return status
+
+
 @admin.register(Visit)
 class VisitAdmin(admin.ModelAdmin[Visit]):
+    """A change goes through the visit services: the allowed transitions, the version, the
+    change log the offline sync compares against, the audit log."""
+
+    form = VisitAdminForm
     list_display = ["prospect", "agency", "advisor", "scheduled_at", "status", "channel"]
     list_filter = ["status", "channel", "agency__brand", "agency"]
     search_fields = ["prospect__last_name", "prospect__first_name", "backoffice_ref", "uuid"]
@@ -164,3 +184,23 @@ class VisitAdmin(admin.ModelAdmin[Visit]):
     list_select_related = ["prospect", "agency", "advisor"]
     raw_id_fields = ["prospect", "advisor"]
     readonly_fields = ["uuid", "version", "created_at", "updated_at"]
+
+    def save_model(self, request: HttpRequest, obj: Visit, form: Any, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        concrete = {f.name for f in Visit._meta.concrete_fields}
+        values = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in concrete and name != "status"
+        }
+        # A transition refused here (the visit changed since the form was checked) is an
+        # error page, and nothing is saved.
+        visit_admin_change(
+            visit=obj,
+            values=values,
+            status=form.cleaned_data.get("status"),
+            user=request.user,  # type: ignore[arg-type]
+        )
+        obj.refresh_from_db()

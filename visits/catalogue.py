@@ -25,6 +25,7 @@ from visits.models import (
     RoomTask,
     RoomType,
     Section,
+    Visit,
 )
 
 # What the estimator reads, per activity: publishing refuses a version without them.
@@ -276,3 +277,16 @@ def catalogue_load_default() -> list[CatalogueVersion]:
         version = _create(data, notes=data["notes"], created_from=None)
         created.append(catalogue_publish(version=version, user=None))
     return created
+
+
+def visit_catalogues(*, visit: Visit) -> list[dict[str, Any]]:
+    """The catalogues the visit uses: those it started with, or today's for a new one."""
+    # A visit not saved yet (the blank pages prepared for offline walk-ins) has none.
+    versions = [] if visit._state.adding else list(visit.catalogue_versions.all())
+    if not versions:
+        versions = [v for a in visit.activities if (v := catalogue_current(activity=a))]
+    order = {a: i for i, a in enumerate(visit.activities)}
+    return sorted(
+        (catalogue_as_dict(version_id=v.pk) for v in versions),
+        key=lambda c: order.get(c["activity"], 99),
+    )

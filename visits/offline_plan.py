@@ -13,9 +13,9 @@ from django.utils import timezone
 from organisation.models import Agency, Role, User
 from organisation.selectors import brand_for_user
 from quotes.selectors import signing_urls
+from visits.catalogue import visit_catalogues
 from visits.models import Visit
 from visits.selectors import agenda_visits
-from visits.services import visit_catalogues
 from visits.steps import visit_steps
 
 # The id in the URLs of a blank visit page, prepared so that a visit created offline has

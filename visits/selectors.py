@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from visits.catalogue import visit_catalogues
 from visits.models import Conflict, Prospect, Visit
 from visits.models.visit import PROSPECT_FIELDS
 
@@ -86,7 +87,6 @@ def conflict_rows(*, conflict: Conflict) -> list[dict[str, Any]]:
 
 
 def _labels_for(conflict: Conflict) -> dict[str, str]:
-    from visits.services import visit_catalogues
     from visits.steps import localised
 
     labels: dict[str, str] = {}

@@ -19,20 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from integrations.outbound import (
+from organisation.models import Agency, Role, User
+from privacy.audit import audit_diff, audit_record, sensitive_keys
+from privacy.models import AuditAction
+from visits.catalogue import visit_catalogues
+from visits.estimator import ESTIMATOR_VERSION, Estimate, estimate
+from visits.events import (
     prospect_updated_publish,
     visit_closed_publish,
     visit_completed_publish,
     visit_scheduled_publish,
 )
-from organisation.models import Agency, Role, User
-from privacy.audit import audit_diff, audit_record, sensitive_keys
-from privacy.models import AuditAction
-from visits.catalogue import catalogue_as_dict, catalogue_current
-from visits.estimator import ESTIMATOR_VERSION, Estimate, estimate
 from visits.models import (
     CatalogueStatus,
     CatalogueVersion,
+    Channel,
     Conflict,
     Prospect,
     Visit,
@@ -241,19 +242,6 @@ def _audit_status(visit: Visit, before: str, user: User | None) -> None:
         )
 
 
-def visit_catalogues(*, visit: Visit) -> list[dict[str, Any]]:
-    """The catalogues the visit uses: those it started with, or today's for a new one."""
-    # A visit not saved yet (the blank pages prepared for offline walk-ins) has none.
-    versions = [] if visit._state.adding else list(visit.catalogue_versions.all())
-    if not versions:
-        versions = [v for a in visit.activities if (v := catalogue_current(activity=a))]
-    order = {a: i for i, a in enumerate(visit.activities)}
-    return sorted(
-        (catalogue_as_dict(version_id=v.pk) for v in versions),
-        key=lambda c: order.get(c["activity"], 99),
-    )
-
-
 def _bind_catalogues(visit: Visit, posted_ids: list[int]) -> None:
     """Check the versions a form was built from; on the first write, adopt them."""
     attached = sorted(visit.catalogue_versions.values_list("pk", flat=True))
@@ -400,15 +388,72 @@ def visit_confirm_estimate(
     return write
 
 
+def _audited(values: dict[str, Any]) -> dict[str, Any]:
+    """Field values for the audit diff, the answers key by key (so codes are masked)."""
+    out = {k: v for k, v in values.items() if k != "answers"}
+    if "answers" in values:
+        out.update({f"answers.{k}": v for k, v in (values["answers"] or {}).items()})
+    return out
+
+
+def _visit_change(
+    visit: Visit,
+    *,
+    keys: list[str],
+    values: dict[str, Any] | None = None,
+    status: str | None = None,
+    reason: str = "",
+    user: User | None = None,
+    as_told: bool = False,
+) -> Visit:
+    """The one way a status or a booking changes (call it inside ``transaction.atomic``).
+
+    On the row locked here (a visit not saved yet is created): the field ``values`` and the
+    status, through the allowed transitions unless ``as_told`` (a back-office fact such as
+    a visit made on paper is not a step of NOMAD's flow); then version + 1, the change log
+    (``keys``) and the audit log. Raises ``TransitionNotAllowed`` before writing anything.
+    """
+    values = values or {}
+    adding = visit._state.adding
+    if not adding:
+        visit = Visit.objects.select_for_update().select_related("prospect").get(pk=visit.pk)
+    status_before = visit.status
+    before = {name: getattr(visit, name) for name in values}
+    if status is not None and not as_told:
+        _transition(visit, status, reason)
+    elif status is not None:
+        visit.status, visit.status_reason = status, reason
+    for name, value in values.items():
+        setattr(visit, name, value)
+    visit.version += 1
+    if adding:
+        visit.save(force_insert=True)
+    else:
+        visit.save(update_fields=[*values, "status", "status_reason", "version", "updated_at"])
+    VisitChange.objects.create(visit=visit, version=visit.version, keys=keys, user=user)
+    if adding:
+        audit_record(user=user, action=AuditAction.CREATE, obj=visit, prospect_id=visit.prospect_id)
+        return visit
+    diff = audit_diff(
+        before=_audited(before),
+        after=_audited({name: getattr(visit, name) for name in values}),
+        masked=sensitive_keys(),
+    )
+    if diff:
+        audit_record(
+            user=user,
+            action=AuditAction.UPDATE,
+            obj=visit,
+            prospect_id=visit.prospect_id,
+            changes=diff,
+        )
+    _audit_status(visit, status_before, user)
+    return visit
+
+
 @transaction.atomic
 def visit_set_status(*, visit: Visit, status: str, reason: str, user: User | None = None) -> Visit:
-    visit = Visit.objects.select_for_update().get(pk=visit.pk)
-    status_before = visit.status
-    _transition(visit, status, reason)
-    visit.version += 1
-    visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
-    VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"], user=user)
-    _audit_status(visit, status_before, user)
+    visit = _visit_change(visit, keys=["status"], status=status, reason=reason, user=user)
     if status in (VisitStatus.LOST, VisitStatus.CANCELLED):
         visit_closed_publish(visit=visit)
     return visit
@@ -420,13 +465,7 @@ def visit_mark_quoted(*, visit: Visit, user: User | None = None) -> Visit:
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.status == VisitStatus.QUOTED:
         return visit  # a revision of a quote already issued
-    status_before = visit.status
-    _transition(visit, VisitStatus.QUOTED)
-    visit.version += 1
-    visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
-    VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"])
-    _audit_status(visit, status_before, user)
-    return visit
+    return _visit_change(visit, keys=["status"], status=VisitStatus.QUOTED, user=user)
 
 
 @transaction.atomic
@@ -435,13 +474,136 @@ def visit_mark_signed(*, visit: Visit, user: User | None = None) -> Visit:
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if visit.status == VisitStatus.SIGNED:
         return visit
-    status_before = visit.status
-    _transition(visit, VisitStatus.SIGNED)
-    visit.version += 1
-    visit.save(update_fields=["status", "status_reason", "version", "updated_at"])
-    VisitChange.objects.create(visit=visit, version=visit.version, keys=["status"])
-    _audit_status(visit, status_before, user)
-    return visit
+    return _visit_change(visit, keys=["status"], status=VisitStatus.SIGNED, user=user)
+
+
+# The back office's facts (integrations.consumer): applied through the same change as
+# NOMAD's own writes, by the system (no user); they are not published back.
+
+
+@transaction.atomic
+def visit_apply_booking(
+    *,
+    agency: Agency,
+    prospect: Prospect,
+    backoffice_ref: str,
+    advisor: User | None,
+    scheduled_at: datetime,
+    duration_minutes: int,
+    activities: list[str],
+) -> Visit:
+    """A visit the back office booked, new to NOMAD."""
+    visit = Visit(
+        prospect=prospect,
+        agency=agency,
+        backoffice_ref=backoffice_ref,
+        version=0,
+        scheduled_at=scheduled_at,
+        duration_minutes=duration_minutes,
+        activities=activities,
+        advisor=advisor,
+    )
+    return _visit_change(visit, keys=["scheduled_at"])
+
+
+@transaction.atomic
+def visit_apply_move(
+    *,
+    visit: Visit,
+    scheduled_at: datetime,
+    duration_minutes: int,
+    advisor: User | None,
+    activities: list[str],
+) -> Visit:
+    """The back office moved (rescheduled) a visit NOMAD knows."""
+    values: dict[str, Any] = {"scheduled_at": scheduled_at, "duration_minutes": duration_minutes}
+    if advisor is not None:
+        values["advisor"] = advisor
+    if visit.status == VisitStatus.SCHEDULED:
+        # Once the advisor has started, the activities are theirs to change.
+        values["activities"] = activities
+    return _visit_change(visit, keys=["scheduled_at"], values=values)
+
+
+@transaction.atomic
+def visit_apply_cancellation(*, visit: Visit, reason: str) -> Visit | None:
+    """The back office cancelled the visit; None when it already is. A visit NOMAD has
+    taken further (needs captured, quoted, signed, lost) refuses it: ``TransitionNotAllowed``."""
+    if visit.status == VisitStatus.CANCELLED:
+        return None
+    return _visit_change(visit, keys=["status"], status=VisitStatus.CANCELLED, reason=reason[:300])
+
+
+@transaction.atomic
+def visit_apply_paper_visit(
+    *,
+    visit: Visit | None,
+    agency: Agency,
+    prospect: Prospect,
+    backoffice_ref: str,
+    advisor: User | None,
+    visited_at: datetime,
+    activities: list[str],
+    outcome: str,
+    minutes_per_week: int | None,
+) -> Visit:
+    """A visit the advisor made on paper, as the back office recorded it (new or known)."""
+    if visit is None:
+        visit = Visit(prospect=prospect, agency=agency, backoffice_ref=backoffice_ref, version=0)
+    values: dict[str, Any] = {
+        "channel": Channel.PAPER,
+        "scheduled_at": visited_at,
+        "activities": activities,
+        "advisor": advisor or visit.advisor,
+    }
+    if minutes_per_week:
+        values["estimated_minutes"] = values["proposed_minutes"] = minutes_per_week
+    # A fact of the back office, not a step of NOMAD's flow: set as told.
+    return _visit_change(
+        visit,
+        keys=["channel", "status"],
+        values=values,
+        status=outcome,
+        reason=visit.status_reason,
+        as_told=True,
+    )
+
+
+# The keys the offline sync compares, for the fields the admin's form may change.
+SYNC_KEY_AREAS = {"proposed_minutes": "estimate", "override_reason": "estimate"}
+
+
+@transaction.atomic
+def visit_admin_change(
+    *, visit: Visit, values: dict[str, Any], status: str | None, user: User
+) -> Visit:
+    """The fields and (if it changed) the status a staff member set on the admin's form.
+
+    The status goes through the allowed transitions (``TransitionNotAllowed``); the
+    change log names the keys the offline sync compares (``answers.<key>``…), so a
+    tablet's stale edit of the same answer becomes a conflict."""
+    current = Visit.objects.get(pk=visit.pk)
+    values = {name: value for name, value in values.items() if getattr(current, name) != value}
+    keys = {f"{SYNC_KEY_AREAS[n]}.{n}" if n in SYNC_KEY_AREAS else n for n in values}
+    if "answers" in values:
+        keys.discard("answers")
+        new = values["answers"] or {}
+        keys |= {
+            f"answers.{k}"
+            for k in set(current.answers) | set(new)
+            if current.answers.get(k) != new.get(k)
+        }
+    new_status = status if status is not None and status != current.status else None
+    if new_status is not None:
+        keys.add("status")
+    return _visit_change(
+        visit,
+        keys=sorted(keys),
+        values=values,
+        status=new_status,
+        reason=values.get("status_reason", current.status_reason),
+        user=user,
+    )
 
 
 @transaction.atomic

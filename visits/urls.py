@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits.views import agenda, conflicts, offline, steps, visit
+from visits.views import agenda, conflicts, mission, offline, steps, visit
 
 app_name = "visits"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("visites/<visit:pk>/statut/", visit.visit_status_view, name="visit_status"),
     path("visites/<visit:pk>/etapes/<slug:step>/", steps.visit_step, name="visit_step"),
     path("visites/<visit:pk>/donnees.json", offline.visit_data, name="visit_data"),
+    path("visites/<visit:pk>/feuille-de-route/", mission.mission_sheet_page, name="mission_sheet"),
+    path(
+        "visites/<visit:pk>/feuille-de-route/pdf/",
+        mission.mission_sheet_pdf,
+        name="mission_sheet_pdf",
+    ),
     path("conflits/", conflicts.conflict_list, name="conflict_list"),
     path("conflits/<int:pk>/", conflicts.conflict_detail, name="conflict_detail"),
     path("hors-ligne/", offline.offline_page, name="offline_page"),

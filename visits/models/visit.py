@@ -96,6 +96,10 @@ class Prospect(models.Model):
         return f"{self.address}, {self.postal_code} {self.city}"
 
 
+# Answer keys that hold a door or alarm code: masked in the audit log, hidden from other
+# advisors, and carried by no event but the mission sheet (integrations.events).
+ACCESS_CODE_KEYS = frozenset({"door_code", "alarm_code"})
+
 # What the advisor edits on the prospect step (consent is recorded separately).
 PROSPECT_FIELDS = [
     "civility",

@@ -23,10 +23,10 @@ from django.views.decorators.http import require_GET
 from nomad_web.http import AuthenticatedHttpRequest
 from privacy.selectors import hidden_answer_keys
 from quotes.selectors import price_list_as_data, sale_prepared_data
+from visits.catalogue import visit_catalogues
 from visits.models import Conflict
 from visits.offline_plan import TEMPLATE_VISIT, offline_plan
 from visits.offline_texts import pending_texts_json
-from visits.services import visit_catalogues
 from visits.views.access import get_visit_for_user
 
 # The app shell: what every page needs, precached when the worker installs.

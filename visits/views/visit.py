@@ -16,13 +16,13 @@ from organisation.models import AccessEvent, Role
 from organisation.permissions import require_field_user, require_manager
 from organisation.selectors import advisors_by_agency
 from organisation.services import access_event_record
+from visits.catalogue import visit_catalogues
 from visits.forms import AssignForm, StatusForm, WalkInForm
 from visits.models import Visit, VisitStatus
 from visits.services import (
     SubmissionIdTaken,
     VisitError,
     visit_assign,
-    visit_catalogues,
     visit_create_walk_in,
     visit_set_status,
 )

@@ -1,5 +1,6 @@
-"""What NOMAD tells the back office: one function per fact, called by the domain services
-inside their transactions. Each builds the event's data and writes it to the outbox.
+"""What NOMAD tells the back office about visits, prospects and mission sheets: one
+function per fact, called by the domain services inside their transactions. Each builds
+the event's data and writes it to the outbox (``integrations.events.outbox_write``).
 
 Facts that came from the back office (a visit it scheduled, a prospect it updated) are
 not echoed back: it already knows them.
@@ -7,26 +8,26 @@ not echoed back: it already knows them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from django.utils import timezone
-
-from integrations.events import ACCESS_CODE_KEYS, outbox_write
-from integrations.mission import mission_sheet
+from integrations.events import outbox_write
 from integrations.models import OutboxEvent
+from quotes.models import Contract, QuoteStatus
+from visits.catalogue import visit_catalogues
+from visits.mission import mission_sheet
 from visits.models import Prospect, Visit
-
-if TYPE_CHECKING:
-    from quotes.models import Contract, Quote
+from visits.models.visit import ACCESS_CODE_KEYS
 
 MISSION_EVENT = "mission.instructions.published"
 
 
-def _iso(value: Any) -> str:
+def iso_or_blank(value: Any) -> str:
+    """A date or a date and time as the event contract writes it; blank when unknown."""
     return value.isoformat() if value else ""
 
 
-def _agency(visit: Visit) -> dict[str, str]:
+def agency_data(visit: Visit) -> dict[str, str]:
+    """The visit's agency as every event names it (also the quotes' and contracts')."""
     return {"code": visit.agency.code, "backoffice_code": visit.agency.backoffice_code or ""}
 
 
@@ -34,7 +35,7 @@ def _visit(visit: Visit) -> dict[str, Any]:
     return {
         "visit_id": str(visit.uuid),
         "backoffice_ref": visit.backoffice_ref,
-        "agency": _agency(visit),
+        "agency": agency_data(visit),
         "version": visit.version,
         "status": visit.status,
         "channel": visit.channel,
@@ -54,13 +55,11 @@ def prospect_data(prospect: Prospect) -> dict[str, Any]:
         "postal_code": prospect.postal_code,
         "city": prospect.city,
         "place_of_intervention": prospect.place_of_intervention,
-        "consent_at": _iso(prospect.consent_at),
+        "consent_at": iso_or_blank(prospect.consent_at),
     }
 
 
 def _sensitive_keys(visit: Visit) -> set[str]:
-    from visits.services import visit_catalogues
-
     flagged = {
         q["key"]
         for c in visit_catalogues(visit=visit)
@@ -83,7 +82,7 @@ def visit_scheduled_publish(*, visit: Visit) -> OutboxEvent:
         aggregate_id=str(visit.uuid),
         data={
             **_visit(visit),
-            "scheduled_at": _iso(visit.scheduled_at),
+            "scheduled_at": iso_or_blank(visit.scheduled_at),
             "duration_minutes": visit.duration_minutes,
             "activities": list(visit.activities),
             "advisor_email": visit.advisor.email if visit.advisor else "",
@@ -135,83 +134,6 @@ def prospect_updated_publish(*, prospect: Prospect, changed: list[str]) -> Outbo
     )
 
 
-def _quote(quote: Quote) -> dict[str, Any]:
-    visit = quote.visit
-    return {
-        "number": quote.number,
-        "reference": quote.reference,
-        "version": quote.version,
-        "status": quote.status,
-        "visit_id": str(visit.uuid),
-        "visit_backoffice_ref": visit.backoffice_ref,
-        "agency": _agency(visit),
-    }
-
-
-def quote_issued_publish(*, quote: Quote) -> OutboxEvent:
-    figures = quote.figures
-    return outbox_write(
-        type="quote.issued",
-        aggregate_id=quote.number,
-        data={
-            **_quote(quote),
-            "replaces": quote.previous.reference if quote.previous_id else "",  # type: ignore[union-attr]
-            "quote_date": _iso(quote.quote_date),
-            "valid_until": _iso(quote.valid_until),
-            "issued_at": _iso(quote.issued_at),
-            "received_at": _iso(quote.received_at or quote.issued_at),
-            "device_reference": quote.device_reference,
-            "lines": [
-                {
-                    "activity": line["activity"],
-                    "minutes_per_week": line["minutes_per_week"],
-                    "monthly_ttc": line["monthly_ttc"],
-                }
-                for line in figures.get("lines", [])
-            ],
-            "monthly": figures.get("monthly", {}),
-            "tax_credit_annual": figures.get("tax_credit", {}).get("annual", "0.00"),
-        },
-    )
-
-
-def quote_status_publish(*, quote: Quote) -> OutboxEvent:
-    """Signed, refused or expired."""
-    return outbox_write(
-        type=f"quote.{quote.status}",
-        aggregate_id=quote.number,
-        data={**_quote(quote), "status_changed_at": _iso(quote.status_changed_at)},
-    )
-
-
-def contract_signed_publish(*, contract: Contract) -> list[OutboxEvent]:
-    """The contract is signed: tell the back office, and publish the mission sheet.
-
-    The hook for the signature work: call it inside the transaction that records the
-    signature. Until then ``quote_set_status`` calls it when a quote with a contract
-    becomes signed.
-    """
-    quote = contract.quote
-    visit = quote.visit
-    signed = outbox_write(
-        type="contract.signed",
-        aggregate_id=quote.number,
-        data={
-            "contract_id": str(contract.pk),
-            "quote_reference": quote.reference,
-            "visit_id": str(visit.uuid),
-            "visit_backoffice_ref": visit.backoffice_ref,
-            "agency": _agency(visit),
-            "general_terms_version": contract.general_terms.version,
-            "early_start_requested": contract.early_start_requested,
-            # The time of signature on the tablet (or the provider's), not of the sync.
-            "signed_at": _iso(contract.signed_at or timezone.now()),
-            "received_at": _iso(timezone.now()),
-        },
-    )
-    return [signed, mission_publish(visit=visit)]
-
-
 def _last_mission(visit: Visit) -> OutboxEvent | None:
     return (
         OutboxEvent.objects.filter(type=MISSION_EVENT, aggregate_id=str(visit.uuid))
@@ -232,8 +154,6 @@ def mission_publish(*, visit: Visit) -> OutboxEvent:
 
 def mission_is_due(*, visit: Visit) -> bool:
     """The workers need a sheet once the visit's contract is signed."""
-    from quotes.models import Contract, QuoteStatus
-
     return Contract.objects.filter(quote__visit=visit, quote__status=QuoteStatus.SIGNED).exists()
 
 

@@ -14,12 +14,12 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from integrations.mission import mission_sheet
 from nomad_web.http import AuthenticatedHttpRequest
 from privacy.selectors import access_codes_visible
 from quotes.documents import STYLESHEET, document_pdf
 from quotes.models import Contract
 from quotes.typography import french_typography
+from visits.mission import mission_sheet
 from visits.models import Visit
 from visits.views.access import get_visit_for_user
 
@@ -42,7 +42,7 @@ def _sheet_context(request: AuthenticatedHttpRequest, pk: int) -> dict[str, obje
 @require_GET
 @login_required
 def mission_sheet_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    response = render(request, "integrations/mission_sheet.html", _sheet_context(request, pk))
+    response = render(request, "visits/mission_sheet.html", _sheet_context(request, pk))
     response["Cache-Control"] = "no-store"  # access codes: not kept by the browser
     return response
 
@@ -51,7 +51,7 @@ def mission_sheet_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @login_required
 def mission_sheet_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = _sheet_context(request, pk)
-    body = french_typography(render_to_string("integrations/mission_sheet_document.html", context))
+    body = french_typography(render_to_string("visits/mission_sheet_document.html", context))
     html = body.replace("</head>", f"<style>\n{STYLESHEET.read_text()}\n</style>\n</head>", 1)
     pdf, _pages = document_pdf(html=html)
     response = HttpResponse(pdf, content_type="application/pdf")

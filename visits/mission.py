@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from quotes.models import Contract
+from visits.catalogue import visit_catalogues
 from visits.models import Visit
 
 FREQUENCY_LABELS = {
@@ -78,9 +80,6 @@ def _rooms(catalogues: list[dict[str, Any]], answers: dict[str, Any]) -> list[di
 
 def mission_sheet(*, visit: Visit) -> dict[str, Any]:
     """The sheet as plain JSON-ready data (strings, numbers, lists)."""
-    from quotes.models import Contract
-    from visits.services import visit_catalogues
-
     answers = visit.answers or {}
     catalogues = visit_catalogues(visit=visit)
     questions = _questions(catalogues)
