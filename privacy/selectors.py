@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from organisation.models import User
+from visits.catalogue import sensitive_answer_keys
 from visits.models import Visit
-from visits.models.visit import ACCESS_CODE_KEYS
 
 
 def access_codes_visible(*, user: User, visit: Visit) -> bool:
@@ -20,11 +20,4 @@ def hidden_answer_keys(*, user: User, visit: Visit, catalogues: list[dict[str, A
     """Answer keys this person must not see on this visit (none for those who need them)."""
     if access_codes_visible(user=user, visit=visit):
         return set()
-    flagged = {
-        q["key"]
-        for catalogue in catalogues
-        for section in catalogue["sections"]
-        for q in section.get("questions", [])
-        if q.get("sensitive")
-    }
-    return flagged | set(ACCESS_CODE_KEYS)
+    return set(sensitive_answer_keys(catalogues=catalogues))

@@ -27,6 +27,7 @@ from visits.models import (
     Section,
     Visit,
 )
+from visits.models.visit import ACCESS_CODE_KEYS
 
 # What the estimator reads, per activity: publishing refuses a version without them.
 REQUIRED_NORMS = {
@@ -290,3 +291,16 @@ def visit_catalogues(*, visit: Visit) -> list[dict[str, Any]]:
         (catalogue_as_dict(version_id=v.pk) for v in versions),
         key=lambda c: order.get(c["activity"], 99),
     )
+
+
+def sensitive_answer_keys(*, catalogues: list[dict[str, Any]]) -> frozenset[str]:
+    """The answers that are secrets (door and alarm codes, any question these catalogues
+    flag as sensitive): kept from events, from those who need not see them, from logs."""
+    flagged = {
+        q["key"]
+        for catalogue in catalogues
+        for section in catalogue["sections"]
+        for q in section.get("questions", [])
+        if q.get("sensitive")
+    }
+    return ACCESS_CODE_KEYS | flagged

@@ -13,10 +13,9 @@ from typing import Any
 from integrations.events import outbox_write
 from integrations.models import OutboxEvent
 from quotes.models import Contract, QuoteStatus
-from visits.catalogue import visit_catalogues
+from visits.catalogue import sensitive_answer_keys, visit_catalogues
 from visits.mission import mission_sheet
 from visits.models import Prospect, Visit
-from visits.models.visit import ACCESS_CODE_KEYS
 
 MISSION_EVENT = "mission.instructions.published"
 
@@ -59,20 +58,9 @@ def prospect_data(prospect: Prospect) -> dict[str, Any]:
     }
 
 
-def _sensitive_keys(visit: Visit) -> set[str]:
-    flagged = {
-        q["key"]
-        for c in visit_catalogues(visit=visit)
-        for section in c["sections"]
-        for q in section["questions"]
-        if q.get("sensitive")
-    }
-    return flagged | ACCESS_CODE_KEYS
-
-
 def visit_needs(visit: Visit) -> dict[str, Any]:
     """The captured answers without the sensitive ones (access codes)."""
-    hidden = _sensitive_keys(visit)
+    hidden = sensitive_answer_keys(catalogues=visit_catalogues(visit=visit))
     return {k: v for k, v in (visit.answers or {}).items() if k not in hidden}
 
 
