@@ -167,3 +167,21 @@ def test_it_shows_the_mission_sheet_as_a_page_and_a_pdf(
     assert "€" not in html
     pdf = client.get(f"/visites/{visit.pk}/feuille-de-route/pdf/")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_mission_sheet_says_which_sizes_were_measured_and_dates_in_french(
+    client: Client, agency: Agency, advisor: User, catalogues: list[Any]
+) -> None:
+    # The workers read the sheet: a room type's usual size is not a measurement, and a
+    # start date reads as a date, not as 2027-01-05.
+    visit = visit_signed(agency, advisor, catalogues)
+    answers = dict(visit.answers)
+    answers["rooms"] = [dict(answers["rooms"][0]), {**answers["rooms"][1], "surface_m2": "12.5"}]
+    answers["start_date"] = "2027-01-05"
+    Visit.objects.filter(pk=visit.pk).update(answers=answers)
+    login(client, advisor)
+    html = client.get(f"/visites/{visit.pk}/feuille-de-route/", HTTP_ACCEPT_LANGUAGE="en")
+    text = html.content.decode()
+    assert "Cuisine · environ 10 m² (surface habituelle, non mesurée)" in text
+    assert "Chambre de Léo (Chambre) · 12,5 m²" in text
+    assert "à partir du 5 janvier 2027" in text and "2027-01-05" not in text

@@ -71,6 +71,8 @@ def _rooms(catalogues: list[dict[str, Any]], answers: dict[str, Any]) -> list[di
                 "surface_m2": str(
                     room.get("surface_m2") or room_type.get("default_surface_m2", "")
                 ),
+                # False: the room type's usual size, the advisor did not measure it.
+                "surface_measured": bool(room.get("surface_m2")),
                 "tasks": tasks,
                 "instructions": str(room.get("instructions") or "").strip(),
             }

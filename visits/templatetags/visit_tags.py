@@ -60,10 +60,7 @@ def answer_display(value: Any, question: dict[str, Any]) -> str:
         text = number_format(value)
         return f"{text} {question['unit']}".strip()
     if kind == "date":
-        try:
-            return date_format(date.fromisoformat(str(value)), "DATE_FORMAT")
-        except ValueError:
-            return str(value)  # as typed, rather than nothing
+        return iso_date(value)
     return str(value)
 
 
@@ -87,3 +84,12 @@ def frequency_options(selected: str) -> SafeString:
             for value, text in ROOM_FREQUENCIES
         ),
     )
+
+
+@register.filter
+def iso_date(value: str) -> str:
+    """An ISO date of stored data as read in French: "2027-01-05" → "5 janvier 2027"."""
+    try:
+        return date_format(date.fromisoformat(str(value)), "DATE_FORMAT")
+    except ValueError:
+        return str(value)
