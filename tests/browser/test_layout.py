@@ -48,6 +48,27 @@ OVERFLOW = """() => {
 }"""
 
 
+#: Interactive elements smaller than a fingertip (44 x 44 CSS px): a box or a radio counts
+#: with its label, which takes the tap too.
+SMALL_TARGETS = """() => {
+  const out = [];
+  const selector = "a[href], button, input:not([type=hidden]), select, textarea, summary";
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(el).visibility === "hidden") continue;
+    if (el.closest(".skip-link:not(:focus)")) continue;
+    let [w, h] = [box.width, box.height];
+    if ((el.type === "checkbox" || el.type === "radio") && el.labels && el.labels[0]) {
+      const label = el.labels[0].getBoundingClientRect();
+      [w, h] = [Math.max(w, label.width), Math.max(h, label.height)];
+    }
+    const name = (el.innerText || el.value || el.name || "").trim().slice(0, 30);
+    if (w < 44 || h < 44) out.push(`${el.tagName.toLowerCase()} "${name}" ${Math.round(w)}x${Math.round(h)}`);
+  }
+  return out;
+}"""
+
+
 def _sign_in(page: Page, base: str, user: User) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Courriel").fill(user.email)
@@ -73,6 +94,10 @@ def _overflows(browser: Browser, base: str, user: User, urls: list[str], shots: 
             if width in (390, 800):  # what the closing note describes, phone and tablet
                 name = re.sub(r"[^a-z0-9]+", "-", url.lower()).strip("-") or "home"
                 page.screenshot(path=shots / f"layout-{width}-{name}.png", full_page=True)
+            if width < 1000:  # touch layouts
+                found += [
+                    f"{width} px {url}: small target {t}" for t in page.evaluate(SMALL_TARGETS)
+                ]
             if measured["scroll"] > measured["width"]:
                 extra = measured["scroll"] - measured["width"]
                 found.append(f"{width} px {url}: {extra} px too wide ({measured['out']})")
