@@ -11,8 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from nomad_web import request_cache
 from organisation.models import Agency, Role, User
@@ -28,6 +30,15 @@ def _clear_cache() -> None:
     # Rate limits and cached values must not leak from one test to the next (Redis in CI).
     cache.clear()
     request_cache.local_clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # A request in English activates English for the rest of the thread (the locale
+    # middleware never switches back): each test starts and ends in the default language.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
