@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
 from django.utils import translation
@@ -36,9 +36,9 @@ def _clear_cache() -> None:
 def _default_language() -> Iterator[None]:
     # A request in English activates English for the rest of the thread (the locale
     # middleware never switches back): each test starts and ends in the default language.
-    translation.activate(settings.LANGUAGE_CODE)
+    translation.activate(django_settings.LANGUAGE_CODE)
     yield
-    translation.activate(settings.LANGUAGE_CODE)
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
