@@ -30,8 +30,12 @@ DOOR_CODE = "D00R-48213"
 ALARM_CODE = "AL4RM-9173"
 
 
-def kafka_read(topic: str, count: int, timeout: float = 10) -> list[Any]:
-    """The first ``count`` messages of a topic (all partitions), as a consumer sees them."""
+def kafka_read(topic: str, count: int, timeout: float = 30) -> list[Any]:
+    """The first ``count`` messages of a topic (all partitions), as a consumer sees them.
+
+    Returns as soon as ``count`` have come: the generous deadline only bounds a failure
+    (joining the group and fetching can take seconds on a loaded machine).
+    """
     from confluent_kafka import Consumer
 
     consumer = Consumer(

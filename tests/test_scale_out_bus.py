@@ -12,7 +12,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -73,11 +72,14 @@ def processes() -> Iterator[list[subprocess.Popen[str]]]:
             process.kill()
 
 
-def _start(processes: list[subprocess.Popen[str]], *command: str) -> subprocess.Popen[str]:
+def _start(
+    processes: list[subprocess.Popen[str]], *command: str, name: str = "nomad-test-node"
+) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         [sys.executable, "manage.py", *command],
         cwd=ROOT,
-        env=_node_env(),
+        # libpq names the process's connections after it (pg_stat_activity), see _connected.
+        env={**_node_env(), "PGAPPNAME": name},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -86,22 +88,38 @@ def _start(processes: list[subprocess.Popen[str]], *command: str) -> subprocess.
     return process
 
 
+def _connected(name: str) -> int:
+    """How many processes started as ``name`` hold a connection to the test database: a
+    relay connects at its first pass, a consumer once the group gave it partitions (it
+    then records its lag). Waiting on this, not on a fixed time, lets a loaded machine
+    take as long as it needs to start them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name = %s",
+            [name],
+        )
+        return int(cursor.fetchone()[0])
+
+
 def test_two_relays_publish_every_event_once_in_order_per_key(
     kafka: str, agency: Agency, processes: list[subprocess.Popen[str]]
 ) -> None:
+    # Small batches, so that both relays take turns at the outbox. Both run before there is
+    # anything to send: one started seconds after the other (a loaded machine) would find
+    # the outbox already drained, and the test would not see them share it.
+    relays = [
+        _start(processes, "relay_outbox", "--batch-size", "7", "--interval", "0.05", name="relay")
+        for _ in range(2)
+    ]
+    wait_until(lambda: _connected("relay") == 2, 90, "both relays at their first pass")
     visits = [VisitFactory(prospect__agency=agency, status="lost") for _ in range(VISITS)]
     for version in range(1, VERSIONS + 1):  # interleaved: v1 of each visit, then v2…
         for visit in visits:
             visit.version = version
             visit_closed_publish(visit=visit)
     total = VISITS * VERSIONS
-    assert OutboxEvent.objects.filter(sent_at__isnull=True).count() == total
-
-    # Small batches, so that both relays take turns at the outbox.
-    relays = [
-        _start(processes, "relay_outbox", "--batch-size", "7", "--interval", "0.05")
-        for _ in range(2)
-    ]
+    assert OutboxEvent.objects.count() == total
     wait_until(
         lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(),
         90,
@@ -144,8 +162,13 @@ def test_two_consumers_share_the_partitions_and_apply_each_event_once(
     partitions = producer.list_topics(topic, timeout=10).topics[topic].partitions
     assert len(partitions) >= 2
 
-    consumers = [_start(processes, "consume_backoffice", "--once", "--idle", "6") for _ in range(2)]
-    time.sleep(4)  # both join the group before anything is sent: the partitions are split
+    consumers = [
+        _start(processes, "consume_backoffice", "--once", "--idle", "15", name="consumer")
+        for _ in range(2)
+    ]
+    # Both in the group, each with partitions, before anything is sent (a consumer connects
+    # to the database once it has partitions): the partitions are split.
+    wait_until(lambda: _connected("consumer") == 2, 90, "both consumers given partitions")
     events = 40
     for n in range(events):
         ref = f"BO-S-{n}"

@@ -783,10 +783,14 @@ def _prospect_name(world: World, visit: Any) -> str:
 
 
 def _foreign_advisor_load(world: World, advisor: User) -> Any:
-    # Nothing given to the foreign advisor, and nothing of the agency's reassigned.
+    # Nothing given to the foreign advisor, and nothing of the agency's reassigned. Ordered
+    # by key: the snapshots before and after are compared, and a bare query's row order is
+    # not stable on PostgreSQL (an UPDATE moves a row).
     return (
-        list(Visit.objects.filter(advisor=advisor).values_list("pk", flat=True)),
-        list(Visit.objects.filter(agency=world.agency).values_list("pk", "advisor_id")),
+        list(Visit.objects.filter(advisor=advisor).order_by("pk").values_list("pk", flat=True)),
+        list(
+            Visit.objects.filter(agency=world.agency).order_by("pk").values_list("pk", "advisor_id")
+        ),
     )
 
 

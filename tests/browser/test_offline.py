@@ -24,6 +24,7 @@ from tests.browser.offline_helpers import (
     submit_step,
     wait_until_sent,
 )
+from tests.conftest import wait_until
 from tests.factories import AgencyFactory, UserFactory, VisitFactory, make_price_list
 from visits.catalogue import catalogue_load_default
 from visits.models import Conflict, Submission, Visit, VisitChange, VisitStatus
@@ -403,15 +404,15 @@ def test_a_new_worker_activates_without_losing_queued_records(
                 if (worker.state === 'activated') resolve();
               });
             }""")
+
             # The new worker cleans the old release's shell up when it activates.
-            for _ in range(50):
-                new_caches = page.evaluate("async () => await caches.keys()")
-                if (
-                    new_caches != old_caches
-                    and len([c for c in new_caches if c.startswith("nomad-shell-")]) == 1
-                ):
-                    break
-                page.wait_for_timeout(200)
+            def one_new_shell() -> bool:
+                caches = page.evaluate("async () => await caches.keys()")
+                shells = [c for c in caches if c.startswith("nomad-shell-")]
+                return caches != old_caches and len(shells) == 1
+
+            wait_until(one_new_shell, 30, "the old release's shell cleaned up")
+            new_caches = page.evaluate("async () => await caches.keys()")
             shells = [c for c in new_caches if c.startswith("nomad-shell-")]
             assert len(shells) == 1 and shells[0].endswith("-next-release")
             assert "nomad-prepared" in new_caches
@@ -496,15 +497,17 @@ def test_logout_never_wipes_waiting_writes_and_wipes_the_device_once_they_are_se
 
     page.on("dialog", note)
     # Offline: refused, with the reason; nothing erased, still signed in.
-    page.get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_timeout(500)
+    # Waits for the alert itself (not a fixed delay): ``note`` above accepts it first.
+    with page.expect_event("dialog", timeout=15_000):
+        page.get_by_role("button", name="Se déconnecter").click()
     assert dialogs and "La déconnexion demande le réseau" in dialogs[-1]
     assert [r["state"] for r in records(page)] == ["pending"]
     context.set_offline(False)
     chaos_reset(fail_before=1.0)  # online, but the server keeps failing: the write stays
     try:
-        page.get_by_role("button", name="Se déconnecter").click()
-        page.wait_for_timeout(1500)
+        # The alert comes once the forced replay has failed: waited for, however long.
+        with page.expect_event("dialog", timeout=30_000):
+            page.get_by_role("button", name="Se déconnecter").click()
         assert "1 saisie(s) ne sont pas encore arrivée(s)" in dialogs[-1]
         assert [r["state"] for r in records(page)] == ["pending"]
         expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()

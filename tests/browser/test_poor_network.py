@@ -15,9 +15,18 @@ from nomad_web.chaos import CHAOS, chaos_reset
 from tests.browser.network_proxy import Proxy
 from tests.browser.offline_helpers import prepare_day, ready, records, sign_in, wait_until_sent
 from tests.browser.test_offline_sale import advisor, new_visit  # noqa: F401 - fixture
+from tests.conftest import wait_until
 from visits.models import Submission
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# Whether the draft stored on the device under ``key`` holds every one of ``values``.
+DRAFT_HAS = """async ([key, values]) => {
+  const idb = await import('/static/js/store.js');
+  const draft = await idb.get('drafts', key);
+  const typed = draft ? draft.pairs.map(([, value]) => value) : [];
+  return values.every((value) => typed.includes(value));
+}"""
 
 
 @pytest.fixture
@@ -197,7 +206,13 @@ def test_what_is_typed_survives_a_reload_a_killed_tab_and_a_restarted_browser(
             page.get_by_role("button", name="+ Chambre").click()
         page.get_by_label("Nom (facultatif)").nth(4).fill("Chambre du fond")
         page.get_by_label("Surface habitable").fill("95")
-        page.wait_for_timeout(800)  # as the advisor pauses; nothing submitted
+        # The advisor pauses, nothing submitted: the draft is written once typing stops
+        # (a debounce), waited for in IndexedDB rather than for a fixed time.
+        wait_until(
+            lambda: page.evaluate(DRAFT_HAS, [f"{visit.pk}|dwelling", ["95", "Chambre du fond"]]),
+            15,
+            "the draft saved on the tablet",
+        )
         page.reload()
         ready(page)
         expect(page.get_by_label("Nom (facultatif)")).to_have_count(5)
