@@ -63,7 +63,8 @@ SMALL_TARGETS = """() => {
       [w, h] = [Math.max(w, label.width), Math.max(h, label.height)];
     }
     const name = (el.innerText || el.value || el.name || "").trim().slice(0, 30);
-    if (w < 44 || h < 44) out.push(`${el.tagName.toLowerCase()} "${name}" ${Math.round(w)}x${Math.round(h)}`);
+    const size = `${Math.round(w)}x${Math.round(h)}`;
+    if (w < 44 || h < 44) out.push(`${el.tagName.toLowerCase()} "${name}" ${size}`);
   }
   return out;
 }"""
