@@ -63,8 +63,8 @@ export function deviceView(data, list) {
   const estimateOf = (values) => {
     try {
       return estimate({ catalogues: data.catalogues, answers: values, min_minutes: data.min_minutes });
-    } catch (e) {
-      return null;
+    } catch {
+      return null; // no estimate for these answers (an activity without a price): none shown
     }
   };
   // The estimate confirmed last (on the server at preparation, or here), as the server

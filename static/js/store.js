@@ -72,7 +72,11 @@ export async function txMany(names, work) {
     const stores = Object.fromEntries(names.map((name) => [name, transaction.objectStore(name)]));
     let result;
     Promise.resolve(work(stores, done)).then((value) => { result = value; }, (error) => {
-      try { transaction.abort(); } catch (e) { /* already finished */ }
+      try {
+        transaction.abort();
+      } catch (abortError) {
+        console.warn("store: transaction already finished", abortError);
+      }
       reject(error);
     });
     transaction.oncomplete = () => resolve(result);
