@@ -1,3 +1,4 @@
+// @ts-check
 // The document model of a sale, on the tablet: the browser twin of quotes/document_model.py.
 //
 // A plain ES module with no DOM dependency (Node 20 imports it for the tests). Read the

@@ -1,3 +1,4 @@
+// @ts-check
 // Our IndexedDB store: a minimal promise wrapper, shared by the pages and the service worker.
 const DB_NAME = "nomad";
 const DB_VERSION = 3;

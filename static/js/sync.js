@@ -1,3 +1,4 @@
+// @ts-check
 // The offline queue: every step submit is written here first, then sent. A record leaves
 // the queue only after a 2xx. Used by the pages and by the service worker.
 import { all, allBy, del, getMeta, put, setMeta, tx, txMany } from "./store.js";

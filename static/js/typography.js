@@ -1,3 +1,4 @@
+// @ts-check
 // French typography for documents: the browser twin of quotes/typography.py (the filters
 // of the document templates and the spacing rules applied to the rendered HTML). Checked
 // against tests/vectors/typography.json, and through the documents' equality test.
