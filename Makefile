@@ -30,11 +30,14 @@ run: setup-run
 
 test: setup-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	node --test tests/js/
 
-lint: $(VENV)/.dev-installed
+lint: $(VENV)/.dev-installed node_modules/.package-lock.json
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	node_modules/.bin/eslint .
+	node_modules/.bin/tsc -p jsconfig.json
 
 # Every benchmark, then bench/RESULTS.md from bench/results.json. The load, quality and
 # dashboard benchmarks need PostgreSQL and Redis (see bench/_server.py); a failing

@@ -76,7 +76,7 @@ function refreshSoon() {
   refreshing = (async () => {
     do {
       refreshAgain = false;
-      await refreshIndicator().catch(() => {});
+      await refreshIndicator().catch((error) => console.warn("sync indicator: refresh failed", error));
     } while (refreshAgain);
   })().finally(() => { refreshing = null; });
   return refreshing;
@@ -117,7 +117,7 @@ async function decorateVisits() {
 
 async function sync() {
   clearTimeout(retryTimer);
-  if (navigator.onLine) await replay().catch(() => {});
+  if (navigator.onLine) await replay().catch((error) => console.warn("outbox: replay failed", error));
   await refreshIndicator();
   const wait = await earliestRetry();
   if (wait !== null && navigator.onLine) retryTimer = setTimeout(sync, Math.max(wait, 500));
@@ -175,14 +175,14 @@ function setUpLogout() {
         window.alert(texts.logoutOffline);
         return;
       }
-      await replay({ wait: true, force: true }).catch(() => {});
+      await replay({ wait: true, force: true }).catch((error) => console.warn("outbox: replay before logout failed", error));
       const left = (await records()).length;
       if (left) {
         window.alert(fmt(texts.logoutWaiting, { n: left }));
         await refreshIndicator();
         return;
       }
-      await wipe().catch(() => {});
+      await wipe().catch((error) => console.warn("logout: wiping the local store failed", error));
       for (const name of await caches.keys()) if (name.startsWith("nomad-")) await caches.delete(name);
       form.dataset.confirmed = "1";
       form.submit();
@@ -198,7 +198,7 @@ async function start() {
   });
   setSendTimeout(Number(document.body.dataset.sendTimeoutMs));
   // Ask the browser to keep our data under storage pressure (a day of work lives here).
-  navigator.storage?.persist?.().catch(() => {});
+  navigator.storage?.persist?.().catch((error) => console.warn("storage: persistence refused", error));
   // The service worker says when the network was too slow and a prepared copy was shown.
   navigator.serviceWorker?.addEventListener("message", async (event) => {
     if (event.data === "slow-network") {
@@ -207,23 +207,28 @@ async function start() {
     }
   });
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" }).catch(() => {});
+    navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" })
+      .catch((error) => console.warn("service worker: registration failed", error));
   }
-  await purgeStale(Number(document.body.dataset.offlineMaxDays)).catch(() => {});
+  await purgeStale(Number(document.body.dataset.offlineMaxDays))
+    .catch((error) => console.warn("store: purging stale visits failed", error));
   setUpPreparation();
   setUpLogout();
   window.addEventListener("online", sync);
   window.addEventListener("offline", refreshIndicator);
   try {
     new BroadcastChannel("nomad-sync").onmessage = refreshSoon;
-  } catch (e) { /* older browsers: the indicator refreshes on the next event */ }
+  } catch (error) {
+    // Older browsers: the indicator refreshes on the next event.
+    console.warn("sync indicator: no live updates", error);
+  }
   if (document.body.dataset.authenticated) {
     initWalkInForm();
-    await listWalkIns().catch(() => {});
+    await listWalkIns().catch((error) => console.warn("walk-ins: listing failed", error));
     await initStepForms();
-    await initSummary().catch(() => {});
+    await initSummary().catch((error) => console.warn("summary: drawing failed", error));
     // Not awaited: with a hanging network the page is usable long before the sync gives up.
-    sync().catch(() => {});
+    sync().catch((error) => console.warn("sync: failed", error));
   }
   document.documentElement.dataset.offlineReady = "1";
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The device's view of a visit: the prepared data (donnees.json) with every write still
 // waiting in the outbox applied on top, in order, the way the server applies them. The
 // pages that show derived state (summary, estimate, quote, contract) draw from it.
@@ -34,7 +35,7 @@ export function pairsToAnswers(pairs, catalogues) {
     else answers[name] = value;
   }
   if (pairs.some(([name]) => name === "rooms-TOTAL")) {
-    answers.rooms = Object.keys(rooms).sort((a, b) => a - b).map((k) => rooms[k]);
+    answers.rooms = Object.keys(rooms).sort((a, b) => Number(a) - Number(b)).map((k) => rooms[k]);
   }
   return answers;
 }
@@ -63,8 +64,8 @@ export function deviceView(data, list) {
   const estimateOf = (values) => {
     try {
       return estimate({ catalogues: data.catalogues, answers: values, min_minutes: data.min_minutes });
-    } catch (e) {
-      return null;
+    } catch {
+      return null; // no estimate for these answers (an activity without a price): none shown
     }
   };
   // The estimate confirmed last (on the server at preparation, or here), as the server

@@ -1,3 +1,4 @@
+// @ts-check
 // The document model of a sale, on the tablet: the browser twin of quotes/document_model.py.
 //
 // A plain ES module with no DOM dependency (Node 20 imports it for the tests). Read the
@@ -35,6 +36,7 @@ export class ModelError extends Error {
 // str.isspace(): the characters str.strip() removes.
 const PY_SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const PY_STRIP = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g");
+// eslint-disable-next-line no-control-regex -- the separators Python's str.splitlines() breaks on
 const PY_LINES = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/;
 
 function pyStrip(text) {

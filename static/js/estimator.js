@@ -1,3 +1,4 @@
+// @ts-check
 // Hour estimator, the browser twin of visits/estimator.py (rules in its docstring).
 // Minutes are carried in hundredths of a minute (integers) wherever a rounding happens,
 // so both implementations round the same way; tests/vectors/estimator.json binds them.

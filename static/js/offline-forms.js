@@ -143,11 +143,12 @@ async function submit(form, submitter) {
       showDraftError(form, error); // storage full: said, and what is typed stays on screen
       return;
     }
-    await del("drafts", draftKey(form)).catch(() => {}); // now in the outbox
+    // Now in the outbox: a draft left behind is only a stale copy.
+    await del("drafts", draftKey(form)).catch((error) => console.warn("drafts: removing the submitted draft failed", error));
     if (form.dataset.savedText) showSaved(form);
     // Saved on the tablet already; the network gets a short chance to answer, never more.
     if (navigator.onLine) {
-      await Promise.race([replay({ wait: true }).catch(() => {}), new Promise((r) => setTimeout(r, SUBMIT_WAIT_MS))]);
+      await Promise.race([replay({ wait: true }).catch((error) => console.warn("outbox: replay after submit failed", error)), new Promise((r) => setTimeout(r, SUBMIT_WAIT_MS))]);
     }
     const after = await get("outbox", record.id);
     if (after?.state === STATES.REJECTED) {
@@ -181,7 +182,8 @@ async function offlineEstimate(form) {
   try {
     data = await (await fetch(form.dataset.dataUrl, { credentials: "same-origin" })).json();
   } catch (error) {
-    return; // not prepared: the page says what the server knew
+    console.warn("device view: visit not prepared on this tablet", error);
+    return; // the page says what the server knew
   }
   const view = deviceView(data, local);
   if (!view.estimate.result) return;
@@ -230,6 +232,7 @@ function quotePreview(box, data, view, typed, english) {
   try {
     priced = saleModel(inputs).quote.figures;
   } catch (error) {
+    console.warn("quote: nothing to price yet", error);
     return; // nothing to price yet (no price for an activity): the quote page says why
   }
   const locale = english ? "en-GB" : "fr-FR";
@@ -277,7 +280,8 @@ function keepDrafts(form) {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden" && timer) {
       clearTimeout(timer);
-      put("drafts", { key: draftKey(form), pairs: formPairs(form), savedAt: new Date().toISOString() }).catch(() => {});
+      put("drafts", { key: draftKey(form), pairs: formPairs(form), savedAt: new Date().toISOString() })
+        .catch((error) => console.warn("drafts: saving failed", error));
     }
   });
 }
@@ -324,7 +328,7 @@ export async function initStepForms() {
       event.preventDefault();
       submit(form, event.submitter);
     });
-    if (form.dataset.offlineStep === "estimate") offlineEstimate(form).catch(() => {});
+    if (form.dataset.offlineStep === "estimate") offlineEstimate(form).catch((error) => console.warn("estimate: offline drawing failed", error));
     form.dataset.offlineReady = "1";
   }
 }

@@ -78,7 +78,7 @@ export function initPending() {
   texts = JSON.parse(box.dataset.texts);
   box.querySelector("[data-pending-retry]").addEventListener("click", async (event) => {
     event.target.disabled = true;
-    await replay({ wait: true, force: true }).catch(() => {});
+    await replay({ wait: true, force: true }).catch((error) => console.warn("outbox: replay on demand failed", error));
     event.target.disabled = false;
     await draw(box);
   });
@@ -94,13 +94,15 @@ export function initPending() {
     drawing = (async () => {
       do {
         again = false;
-        await draw(box).catch(() => {});
+        await draw(box).catch((error) => console.warn("pending list: drawing failed", error));
       } while (again && !box.closest("[hidden]"));
     })().finally(() => { drawing = null; });
   };
   try {
     new BroadcastChannel("nomad-sync").addEventListener("message", redraw);
-  } catch (e) { /* the list redraws when it is opened again */ }
+  } catch (error) {
+    console.warn("pending list: no live updates, it redraws when opened again", error);
+  }
   redraw();
   return { box, draw: () => draw(box) };
 }

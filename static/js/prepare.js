@@ -1,3 +1,4 @@
+// @ts-check
 // "Prepare my day / my week": cache every page and data file the coming visits need.
 import { put, all, del } from "./store.js";
 

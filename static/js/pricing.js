@@ -1,3 +1,4 @@
+// @ts-check
 // Quote pricing for the offline preview: the browser twin of quotes/pricing.py.
 //
 // A plain ES module with no DOM dependency. The rules are those of quotes/pricing.py

@@ -307,9 +307,11 @@ async function draw() {
 if (root) {
   draw().then(() => {
     document.documentElement.dataset.saleReady = "1";
-    if (navigator.onLine) replay().catch(() => {});
+    if (navigator.onLine) replay().catch((error) => console.warn("outbox: replay after sale failed", error));
   });
   try {
     new BroadcastChannel("nomad-sync").addEventListener("message", () => draw());
-  } catch (e) { /* the page redraws on its next load */ }
+  } catch (error) {
+    console.warn("sale: no live updates, the page redraws on its next load", error);
+  }
 }

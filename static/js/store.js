@@ -1,3 +1,4 @@
+// @ts-check
 // Our IndexedDB store: a minimal promise wrapper, shared by the pages and the service worker.
 const DB_NAME = "nomad";
 const DB_VERSION = 3;
@@ -72,7 +73,11 @@ export async function txMany(names, work) {
     const stores = Object.fromEntries(names.map((name) => [name, transaction.objectStore(name)]));
     let result;
     Promise.resolve(work(stores, done)).then((value) => { result = value; }, (error) => {
-      try { transaction.abort(); } catch (e) { /* already finished */ }
+      try {
+        transaction.abort();
+      } catch (abortError) {
+        console.warn("store: transaction already finished", abortError);
+      }
       reject(error);
     });
     transaction.oncomplete = () => resolve(result);

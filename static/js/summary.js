@@ -32,6 +32,7 @@ export async function initSummary() {
   try {
     data = await (await fetch(box.dataset.dataUrl, { credentials: "same-origin" })).json();
   } catch (error) {
+    console.warn("summary: visit not on this tablet", error);
     return;
   }
   const texts = JSON.parse(box.dataset.texts);

@@ -1,3 +1,4 @@
+// @ts-check
 // The offline queue: every step submit is written here first, then sent. A record leaves
 // the queue only after a 2xx. Used by the pages and by the service worker.
 import { all, allBy, del, getMeta, put, setMeta, tx, txMany } from "./store.js";
@@ -19,7 +20,11 @@ async function timedJson(url, options) {
   try {
     const response = await fetch(url, { ...options, signal: controller.signal });
     let data = {};
-    try { data = await response.json(); } catch (e) { /* not JSON: a proxy or a crash */ }
+    try {
+      data = await response.json();
+    } catch (error) {
+      console.warn(`sync: answer ${response.status} is not JSON (a proxy or a crash)`, error);
+    }
     return { status: response.status, data };
   } catch (error) {
     if (controller.signal.aborted) await setMeta("slowNetwork", Date.now());
@@ -139,7 +144,9 @@ function post() {
   try {
     channel = channel || new BroadcastChannel("nomad-sync");
     channel.postMessage("changed");
-  } catch (e) { /* no channel support: the next page load shows the state */ }
+  } catch (error) {
+    console.warn("sync: no broadcast channel, the next page load shows the state", error);
+  }
 }
 
 function notify({ now = false } = {}) {
@@ -227,6 +234,7 @@ async function dropResolved() {
       credentials: "same-origin", headers: { "X-Nomad-Sync": "1" }, cache: "no-store",
     });
   } catch (error) {
+    console.warn("sync: conflict check failed", error);
     return;
   }
   const resolved = new Set(answer.data.resolved || []);
@@ -336,6 +344,7 @@ async function replayLocked(force) {
     try {
       answer = await send(record, token, device);
     } catch (error) {
+      console.warn(`sync: ${record.url} got no answer`, error);
       answer = { status: 0, data: {} }; // no network, or no answer in time
     }
     const goOn = await settle(record, answer);

@@ -1,3 +1,4 @@
+// @ts-check
 // French typography for documents: the browser twin of quotes/typography.py (the filters
 // of the document templates and the spacing rules applied to the rendered HTML). Checked
 // against tests/vectors/typography.json, and through the documents' equality test.
@@ -11,6 +12,7 @@ const BEFORE_MARK = / ([;!?])(?=\s|$)/g;
 const OPEN_QUOTE = /« ?/g;
 const CLOSE_QUOTE = / ?»/g;
 // str.splitlines() and str.strip(), as Python does them.
+// eslint-disable-next-line no-control-regex -- the separators Python's str.splitlines() breaks on
 const LINES = /\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]/;
 const SPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 const STRIP = new RegExp(`^[${SPACE}]+|[${SPACE}]+$`, "g");

@@ -1,3 +1,4 @@
+// @ts-check
 // Form checks in the app's language. The browser's own bubbles speak the browser's
 // language (English on many tablets) and vanish after a few seconds: every "invalid"
 // event is cancelled here and its message written, in French, under the field, where it

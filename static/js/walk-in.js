@@ -39,7 +39,7 @@ async function create(form, submitter) {
     scheduledAt: values.scheduled_at || "", createdAt: new Date().toISOString(),
   });
   await enqueue({ id, kind: "visit", step: "visit", visitId: id, url: form.action || location.pathname, pairs, label });
-  if (navigator.onLine) replay().catch(() => {});
+  if (navigator.onLine) replay().catch((error) => console.warn("outbox: replay after walk-in failed", error));
   window.location.assign(`/visites/${id}/etapes/prospect/`);
 }
 

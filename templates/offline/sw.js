@@ -24,12 +24,12 @@ self.addEventListener("activate", (event) => {
       if (name.startsWith("nomad-shell-") && name !== SHELL) await caches.delete(name);
     }
     await self.clients.claim();
-    replay().catch(() => {}); // on worker start: send what waits
+    replay().catch((error) => console.warn("outbox: replay on worker start failed", error)); // on worker start: send what waits
   })());
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data === "replay") event.waitUntil(replay().catch(() => {}));
+  if (event.data === "replay") event.waitUntil(replay().catch((error) => console.warn("outbox: replay asked by a page failed", error)));
 });
 
 const AGENDA = "{% url 'visits:agenda' %}";
@@ -109,9 +109,10 @@ async function networkFirst(event, request, isPage) {
   const cached = (await fromCaches(request)) || (await walkInPage(request));
   if (answer === "late") {
     // Read by the next page's sync indicator ("réseau lent"), told to the open ones now.
-    await setMeta("slowNetwork", Date.now()).catch(() => {});
+    await setMeta("slowNetwork", Date.now()).catch((error) => console.warn("store: noting the slow network failed", error));
     tellPages("slow-network");
-    event.waitUntil(network.catch(() => {}));
+    // The late answer is still awaited (the page may use it); a failure is only noted.
+    event.waitUntil(network.catch((error) => console.warn(`network: late answer to ${request.url} failed`, error)));
     if (cached) return cached;
     try {
       return await network; // nothing prepared: the network is all there is
