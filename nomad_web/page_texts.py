@@ -13,8 +13,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+
+
+def counted(text: Callable[[int], str]) -> dict[str, str]:
+    """Both forms of a text with a count ``%(n)s`` (``text`` calls ``ngettext`` with its
+    count, so that makemessages sees the strings); the script picks the form its count
+    takes in the page's language (``Intl.PluralRules``: "one" or "other")."""
+    return {"one": text(1), "other": text(2)}
 
 
 def once_per_language(build: Callable[[], dict[str, object]]) -> Callable[[], str]:
@@ -41,12 +48,20 @@ def sync_texts() -> dict[str, object]:
         "lastSuccess": _("sent at %(time)s"),
         "lastError": _("last error: %(error)s"),
         "needsLogin": _("Sign in again to send"),
-        "conflicts": _("%(n)s conflict(s) to resolve"),
-        "rejected": _("%(n)s entry(ies) refused: correct them"),
+        "conflicts": counted(
+            lambda n: ngettext("%(n)s conflict to resolve", "%(n)s conflicts to resolve", n)
+        ),
+        "rejected": counted(
+            lambda n: ngettext(
+                "%(n)s entry refused: correct it", "%(n)s entries refused: correct them", n
+            )
+        ),
         "prepared": _("available offline"),
         "conflict": _("conflict"),
         "preparing": _("Preparing…"),
-        "prepared_n": _("%(n)s visit(s) ready offline."),
+        "prepared_n": counted(
+            lambda n: ngettext("%(n)s visit ready offline.", "%(n)s visits ready offline.", n)
+        ),
         "prepareFailed": _("Preparation interrupted; try again."),
         "prepareNeedsNetwork": _(
             "Preparing needs the network: do it where there is coverage (what is already "
@@ -65,9 +80,14 @@ def sync_texts() -> dict[str, object]:
             "Signing out needs the network. Nothing was erased: what you entered stays on this "
             "tablet."
         ),
-        "logoutWaiting": _(
-            "%(n)s entry(ies) have not reached the server yet: they stay on this tablet. Sign "
-            "out once they are sent (or correct the refused ones)."
+        "logoutWaiting": counted(
+            lambda n: ngettext(
+                "%(n)s entry has not reached the server yet: it stays on this tablet. Sign "
+                "out once it is sent (or correct it if it was refused).",
+                "%(n)s entries have not reached the server yet: they stay on this tablet. "
+                "Sign out once they are sent (or correct the refused ones).",
+                n,
+            )
         ),
     }
 

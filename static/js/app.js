@@ -10,7 +10,14 @@ import { initPending } from "./pending.js";
 
 const indicator = document.getElementById("sync");
 const texts = indicator ? JSON.parse(indicator.dataset.texts) : {};
-const fmt = (template, values) => template.replace(/%\((\w+)\)s/g, (_, k) => values[k]);
+/** Fills a text's %(name)s slots; a counted text ({one, other}) first takes the form its
+ * count has in the page's language. */
+const fmt = (template, values) => {
+  const text = typeof template === "string"
+    ? template
+    : template[new Intl.PluralRules(document.documentElement.lang || "fr").select(Number(values.n))] ?? template.other;
+  return text.replace(/%\((\w+)\)s/g, (_, k) => values[k]);
+};
 let retryTimer = null;
 
 async function refreshIndicator() {

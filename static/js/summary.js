@@ -59,7 +59,9 @@ export async function initSummary() {
     ? `${who.intervention_address}, ${who.intervention_postal_code} ${who.intervention_city}`
     : `${who.address || ""}, ${who.postal_code || ""} ${who.city || ""}`;
   const line = box.querySelector("[data-summary-device]");
-  line.textContent = texts.onDevice
+  // A counted text: the form of the count in the page's language ("1 saisie", "2 saisies").
+  const form = new Intl.PluralRules(document.documentElement.lang || "fr").select(list.length);
+  line.textContent = (texts.onDevice[form] ?? texts.onDevice.other)
     .replace("%(n)s", list.length)
     .replace("%(estimate)s", hours(view.estimate.estimated))
     .replace("%(proposed)s", hours(view.estimate.proposed));

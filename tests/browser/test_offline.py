@@ -354,7 +354,7 @@ def test_two_tablets_on_one_visit_make_a_conflict_not_an_overwrite(
         tablet.evaluate("() => window.dispatchEvent(new Event('online'))")
         left = wait_until_sent(tablet)
         assert [r["state"] for r in left] == ["conflict"]
-        expect(tablet.locator("#sync")).to_contain_text("1 conflit(s) à résoudre")
+        expect(tablet.locator("#sync")).to_contain_text("1 conflit à résoudre")
 
         visit.refresh_from_db()
         assert visit.answers["priorities"] == "Le salon d’abord"
@@ -508,7 +508,7 @@ def test_logout_never_wipes_waiting_writes_and_wipes_the_device_once_they_are_se
         # The alert comes once the forced replay has failed: waited for, however long.
         with page.expect_event("dialog", timeout=30_000):
             page.get_by_role("button", name="Se déconnecter").click()
-        assert "1 saisie(s) ne sont pas encore arrivée(s)" in dialogs[-1]
+        assert "1 saisie n’est pas encore arrivée au serveur" in dialogs[-1]
         assert [r["state"] for r in records(page)] == ["pending"]
         expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     finally:

@@ -11,8 +11,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from nomad_web.http import AuthenticatedHttpRequest
+from nomad_web.page_texts import counted
 from privacy.selectors import hidden_answer_keys
 from quotes.models import LegalTextKind
 from quotes.selectors import legal_text_current
@@ -123,9 +125,14 @@ class StepPage:
         texts = {
             "yes": _("Yes"),
             "no": _("No"),
-            "onDevice": _(
-                "As entered on this tablet (%(n)s entries not sent yet): estimate %(estimate)s "
-                "per week, proposed %(proposed)s."
+            "onDevice": counted(
+                lambda n: ngettext(
+                    "As entered on this tablet (%(n)s entry not sent yet): estimate "
+                    "%(estimate)s per week, proposed %(proposed)s.",
+                    "As entered on this tablet (%(n)s entries not sent yet): estimate "
+                    "%(estimate)s per week, proposed %(proposed)s.",
+                    n,
+                )
             ),
         }
         return {
